@@ -1,0 +1,179 @@
+"""Composition root: settings → storage, KB, texts, desk, dispatcher → long polling."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiohttp import ClientError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import Clock, SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import Translator
+from bot.middlewares.db import DbSessionMiddleware
+from bot.middlewares.inflight import InFlight
+from bot.middlewares.locks import ChatLockMiddleware
+from bot.outbound import OutboundLogger
+from bot.routers import build_root_router
+from handoff.desk import Desk
+from kb.model import KBError
+from kb.service import KnowledgeBaseService
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.sqlite import ensure_sqlite_dir
+
+log = logging.getLogger("bot")
+SHUTDOWN_GRACE = 10.0  # seconds to let in-flight updates finish on stop
+
+
+class StartupError(Exception):
+    """A problem that stops start-up, phrased for one line on stderr."""
+
+
+@dataclass
+class App:
+    bot: Bot
+    dispatcher: Dispatcher
+    engine: AsyncEngine
+    settings: Settings
+    in_flight: InFlight
+
+    async def run_polling(self) -> None:
+        await self.dispatcher.start_polling(
+            self.bot,
+            polling_timeout=self.settings.polling_timeout,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            handle_signals=True,
+            close_bot_session=False,
+        )
+
+    async def close(self) -> None:
+        if not await self.in_flight.drained(timeout=SHUTDOWN_GRACE):
+            log.warning("%s updates still running at shutdown", self.in_flight.count)
+        await self.bot.session.close()
+        await self.engine.dispose()
+
+
+def build_bot(settings: Settings) -> Bot:
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url),
+        timeout=settings.request_timeout,
+    )
+    return Bot(token=settings.bot_token.get_secret_value(), session=session)
+
+
+async def prepare_database(settings: Settings) -> AsyncEngine:
+    try:
+        ensure_sqlite_dir(settings.database_url)
+    except OSError as exc:
+        raise StartupError(
+            f"database_url (env DATABASE_URL): cannot write {exc.filename}: {exc.strerror}"
+        ) from exc
+    engine = make_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    except (SQLAlchemyError, OSError) as exc:
+        await engine.dispose()
+        reason = getattr(exc, "orig", None) or exc
+        raise StartupError(f"database_url (env DATABASE_URL): {reason}") from exc
+    return engine
+
+
+async def build_app(settings: Settings, clock: Clock | None = None) -> App:
+    """Build everything without touching the Bot API (tests start polling themselves)."""
+    clock = clock or SystemClock()
+    kb = KnowledgeBaseService(settings.kb_dir)
+    try:
+        kb.load()
+    except KBError as exc:
+        raise StartupError(f"knowledge base (env KB_DIR) has errors:\n{exc}") from exc
+    engine = await prepare_database(settings)
+    sessionmaker = make_sessionmaker(engine)
+    translator = Translator()
+    bot = build_bot(settings)
+    bot.session.middleware(OutboundLogger(sessionmaker, clock))
+    desk = Desk(
+        bot,
+        staff_chat_id=settings.staff_chat_id,
+        translator=translator,
+        staff_language=settings.staff_language,
+        history_messages=settings.handoff.history_messages,
+        clock=clock,
+    )
+    dispatcher = Dispatcher(settings=settings, clock=clock, kb=kb, desk=desk, translator=translator)
+    in_flight = InFlight()
+    dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(ChatLockMiddleware())
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dispatcher.include_router(build_root_router(settings, translator, clock))
+    return App(
+        bot=bot, dispatcher=dispatcher, engine=engine, settings=settings, in_flight=in_flight
+    )
+
+
+async def announce(app: App, translator: Translator) -> None:
+    """Check the token and register the command menu in both languages."""
+    bot = app.bot
+    try:
+        me = await bot.get_me()
+        await bot.delete_webhook(drop_pending_updates=False)
+        for language in ("ru", "en"):
+            t = translator.texts(language)
+            await bot.set_my_commands(
+                [
+                    BotCommand(command="start", description=t("cmd-start")),
+                    BotCommand(command="operator", description=t("cmd-operator")),
+                ],
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=language if language != app.settings.default_language else None,
+            )
+    except TelegramUnauthorizedError as exc:
+        raise StartupError(
+            f"bot_token (env BOT_TOKEN) was rejected by {app.settings.telegram_api_url}"
+        ) from exc
+    except (TelegramAPIError, ClientError, TimeoutError, OSError) as exc:
+        raise StartupError(
+            f"telegram_api_url (env TELEGRAM_API_URL): cannot reach the Bot API at "
+            f"{app.settings.telegram_api_url}: {type(exc).__name__}"
+        ) from exc
+    log.info(
+        "started as @%s (id %s), staff chat %s", me.username, me.id, app.settings.staff_chat_id
+    )
+
+
+async def run(settings: Settings) -> None:
+    app = await build_app(settings)
+    try:
+        await announce(app, Translator())
+        await app.run_polling()
+    finally:
+        await app.close()
+
+
+def main() -> int:
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(run(settings))
+    except StartupError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0

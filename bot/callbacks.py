@@ -1,0 +1,16 @@
+"""Typed callback payloads. Anything else arriving as callback data is ignored."""
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class RateTicket(CallbackData, prefix="rate"):
+    ticket: int
+    score: int
+
+
+class AskOperator(CallbackData, prefix="handoff"):
+    reason: str
+
+
+class ShowArticle(CallbackData, prefix="kb"):
+    id: str

@@ -1,0 +1,188 @@
+"""Settings: `config.yml` (path from CONFIG_FILE) overlaid by environment variables.
+
+Environment variables win over the file so that containers and CI can run the bot with env vars
+only; secrets (the token) are never read from the committed file's defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+DEFAULT_CONFIG_FILE = "config.yml"
+TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for one line on stderr."""
+
+
+class KBSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Minimum rapidfuzz score (0-100) for the skeleton's text matcher to answer with an article.
+    match_threshold: float = Field(default=75.0, ge=0, le=100)
+    # Articles scoring at least this (but below match_threshold) are offered as suggestions.
+    suggest_threshold: float = Field(default=50.0, ge=0, le=100)
+    # How many "did you mean" suggestions to show when nothing matches well enough.
+    suggestions: int = Field(default=3, ge=0, le=10)
+
+
+class HandoffSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Words or phrases that, anywhere in a customer's message, mean "give me a person".
+    operator_keywords: list[str] = Field(
+        default_factory=lambda: [
+            "оператор",
+            "человек",
+            "живой",
+            "сотрудник",
+            "менеджер",
+            "operator",
+            "human",
+            "agent",
+            "real person",
+            "live person",
+        ]
+    )
+    # How many recent messages of the dialog the context card shows.
+    history_messages: int = Field(default=10, ge=0, le=50)
+
+
+class Settings(BaseSettings):
+    """Every field maps to a top-level key of config.yml and to an upper-case env variable."""
+
+    model_config = SettingsConfigDict(
+        extra="forbid",
+        env_nested_delimiter="__",
+        yaml_file=DEFAULT_CONFIG_FILE,
+        yaml_file_encoding="utf-8",
+    )
+
+    bot_token: SecretStr
+    telegram_api_url: str = "https://api.telegram.org"
+    staff_chat_id: int
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    database_url: str = "sqlite+aiosqlite:///data/frontline.db"
+    kb_dir: Path = Path("kb/articles")
+    default_language: str = "ru"
+    staff_language: str = "ru"
+    polling_timeout: int = Field(default=30, ge=0, le=50)
+    request_timeout: float = Field(default=60.0, gt=0)
+    log_level: str = "INFO"
+    kb: KBSettings = Field(default_factory=KBSettings)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("must look like 123456:ABC-DEF... (the token @BotFather gave)")
+        return value
+
+    @field_validator("staff_chat_id")
+    @classmethod
+    def _group_id(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("must be a group id, a negative number such as -1001234567890")
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: Any) -> Any:
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("telegram_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("default_language", "staff_language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if value not in ("ru", "en"):
+            raise ValueError("must be 'ru' or 'en'")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+
+
+def _check_yaml(path: Path) -> None:
+    """Parse the file ourselves first so a syntax error names its line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {exc.problem}") from exc
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: the top level must be a mapping of keys")
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    first = error.errors()[0]
+    loc = [str(part) for part in first["loc"]]
+    key = ".".join(loc) or "?"
+    env = "__".join(loc).upper()
+    where = f" in {path}" if path is not None else ""
+    msg = first["msg"]
+    if first["type"] == "missing":
+        return f"config error: {key} is required: set env {env} or the key{where}"
+    if first["type"] == "extra_forbidden":
+        return f"config error{where}: unknown key {key!r}"
+    given = first.get("input")
+    shown = "" if key == "bot_token" or isinstance(given, dict) else f" (got {given!r})"
+    return f"config error: {key} (env {env}){where}: {msg}{shown}"
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings; raise ConfigError with one readable line on any problem."""
+    raw = config_file if config_file is not None else os.environ.get("CONFIG_FILE")
+    path = Path(raw) if raw else Path(DEFAULT_CONFIG_FILE)
+    explicit = raw is not None
+    if path.exists():
+        _check_yaml(path)
+    elif explicit:
+        raise ConfigError(f"{path}: config file not found (CONFIG_FILE)")
+    # A subclass per call carries the file path without global state.
+    cls = type(
+        "Settings",
+        (Settings,),
+        {"model_config": {**Settings.model_config, "yaml_file": path if path.exists() else None}},
+    )
+    try:
+        return cls(**overrides)  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path if path.exists() else None)) from exc

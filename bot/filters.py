@@ -1,0 +1,50 @@
+"""Filters that compute what handlers need (filters compute, handlers act)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aiogram.filters import BaseFilter
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import customers, tickets
+
+
+class HasOpenTicket(BaseFilter):
+    """Passes when the customer has an open ticket; provides it as `ticket`."""
+
+    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+        if message.from_user is None:
+            return False
+        customer = await customers.get_by_telegram_id(session, message.from_user.id)
+        if customer is None:
+            return False
+        ticket = await tickets.open_for_customer(session, customer.id)
+        return {"ticket": ticket} if ticket is not None else False
+
+
+class InTicketTopic(BaseFilter):
+    """Passes for a message in a forum topic that belongs to a ticket; provides `ticket`."""
+
+    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+        if not message.is_topic_message or message.message_thread_id is None:
+            return False
+        ticket = await tickets.by_thread(session, message.message_thread_id)
+        return {"ticket": ticket} if ticket is not None else False
+
+
+class AsksForPerson(BaseFilter):
+    """Text that asks for a human, by configured keywords matched at word starts."""
+
+    def __init__(self, keywords: list[str]) -> None:
+        alternatives = "|".join(re.escape(k.lower()) for k in keywords if k.strip())
+        self._pattern = (
+            re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE) if alternatives else None
+        )
+
+    async def __call__(self, message: Message) -> bool:
+        if self._pattern is None or not message.text:
+            return False
+        return self._pattern.search(message.text) is not None

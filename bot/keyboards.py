@@ -1,0 +1,35 @@
+"""Inline keyboards."""
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.callbacks import AskOperator, RateTicket, ShowArticle
+from bot.i18n import Texts
+from kb.model import Article
+
+
+def rating(ticket_id: int) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for score in range(1, 6):
+        builder.button(text=f"{score} ⭐", callback_data=RateTicket(ticket=ticket_id, score=score))
+    builder.adjust(5)
+    return builder.as_markup()
+
+
+def operator_button(t: Texts, reason: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=t("kb-button-operator"), callback_data=AskOperator(reason=reason).pack()
+    )
+
+
+def suggestions(t: Texts, articles: list[Article]) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(text=a.title, callback_data=ShowArticle(id=a.id).pack())]
+        for a in articles
+    ]
+    rows.append([operator_button(t, "kb_miss")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def operator_only(t: Texts, reason: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[operator_button(t, reason)]])

@@ -1,0 +1,43 @@
+# Customer-facing texts (Russian). Keys: start-*, kb-*, handoff-*, rating-*, content-*, error-*.
+start-greeting = Здравствуйте, { $name }! Я бот поддержки. Напишите вопрос своими словами — отвечу сразу, а если не смогу, подключу оператора.
+    Связаться с человеком: /operator
+start-greeting-ticket = Ваше обращение #{ $ticket } открыто — пишите сюда, оператор увидит сообщения.
+
+kb-answer = <b>{ $title }</b>
+
+    { $body }
+kb-not-found = Не нашёл готового ответа. Попробуйте сформулировать иначе или позовите оператора.
+kb-suggestions = Не уверен, что понял. Может быть, вы об этом?
+kb-button-operator = 🙋 Позвать оператора
+
+handoff-opened = Передал ваш вопрос оператору, обращение #{ $ticket }. Ответ придёт в этот чат — можно пока дописать подробности, оператор их увидит.
+handoff-already-open = Обращение #{ $ticket } уже у оператора. Пишите сюда — всё передаётся ему.
+handoff-closed = Обращение #{ $ticket } закрыто. Если вопрос останется, просто напишите снова.
+handoff-unavailable = Не удалось сейчас связаться с операторами. Ваше сообщение сохранено, попробуйте ещё раз через пару минут: /operator
+
+rating-ask = Оцените, пожалуйста, как мы помогли (1 — плохо, 5 — отлично):
+rating-thanks = Спасибо за оценку { $score } из 5!
+rating-already = Оценка уже сохранена, спасибо.
+
+content-unsupported = Пока я понимаю только текст. Напишите вопрос словами — или позовите оператора, он посмотрит ваше вложение.
+content-too-long = Сообщение очень длинное — я прочитал его начало. Если вопрос сложный, лучше позвать оператора.
+
+error-generic = Что-то пошло не так, но ваше сообщение сохранено. Попробуйте ещё раз или позовите оператора: /operator
+
+cmd-start = Начать заново
+cmd-operator = Связаться с оператором
+
+# Staff-group texts (operators), in the language set by staff_language.
+staff-card-title = 🆕 <b>Обращение #{ $ticket }</b>
+staff-card-customer = Клиент: { $name } { $username } · id <code>{ $user_id }</code> · язык { $language }
+staff-card-reason = Причина: { $reason }
+staff-card-dialog = Диалог с ботом:
+staff-card-no-dialog = (диалога с ботом не было)
+staff-card-help = Ответьте в этой теме — клиент получит сообщение. /close — закрыть обращение.
+staff-reason-asked_for_operator = клиент попросил оператора
+staff-reason-kb_miss = бот не нашёл ответа
+staff-topic-name = #{ $ticket } · { $name }
+staff-ticket-closed = ✅ Обращение #{ $ticket } закрыто: { $operator }.
+staff-ticket-not-open = Обращение #{ $ticket } уже закрыто.
+staff-rating = ⭐ Оценка клиента за #{ $ticket }: { $score }/5
+staff-delivery-failed = ⚠️ Не удалось доставить сообщение клиенту: { $error }

@@ -1,0 +1,69 @@
+"""Customer context for private chats: upsert the customer, log the inbound message once,
+and hand the handler the customer and texts in their language."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import Message, TelegramObject, User
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.content import content_type, text_of
+from bot.i18n import Translator, pick_language
+from storage import customers, messages, tickets
+from storage.models import Direction
+
+
+class CustomerContextMiddleware(BaseMiddleware):
+    def __init__(self, clock: Clock, translator: Translator, default_language: str) -> None:
+        self.clock = clock
+        self.translator = translator
+        self.default_language = default_language
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        session: AsyncSession = data["session"]
+        if user is None or user.is_bot:
+            return None
+        now = self.clock.now()
+        profile = customers.Profile(
+            telegram_id=user.id,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            username=user.username,
+            language=pick_language(user.language_code, self.default_language),
+        )
+        customer = await customers.upsert(session, profile, now)
+        if isinstance(event, Message):
+            open_ticket = data.get("ticket") or await tickets.open_for_customer(
+                session, customer.id
+            )
+            row = await messages.record(
+                session,
+                messages.new(
+                    chat_id=event.chat.id,
+                    telegram_message_id=event.message_id,
+                    direction=Direction.IN,
+                    content_type=content_type(event),
+                    text=text_of(event),
+                    sent_at=event.date,
+                    logged_at=now,
+                    sender_id=user.id,
+                    customer_id=customer.id,
+                    ticket_id=open_ticket.id if open_ticket else None,
+                ),
+            )
+            if row is None:
+                return None  # Telegram redelivered an update we already handled
+        await session.commit()
+        data["customer"] = customer
+        data["t"] = self.translator.texts(customer.language)
+        return await handler(event, data)

@@ -1,0 +1,118 @@
+"""Log every message the bot sends, at the one place all Bot API calls pass through.
+
+Handlers never have to remember to log: a request middleware on the bot's session records
+each sent or copied message in its own short transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import CopyMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Message, MessageId
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.content import content_type, text_of
+from storage import customers, messages, tickets
+from storage.models import Direction
+
+log = logging.getLogger(__name__)
+
+
+class OutboundLogger(BaseRequestMiddleware):
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        result: Any = await make_request(bot, method)
+        try:
+            if isinstance(result, Message):
+                await self._record_message(result)
+            elif isinstance(method, CopyMessage) and isinstance(result, MessageId):
+                await self._record_copy(method, result)
+        except SQLAlchemyError:
+            # The message did reach Telegram; failing the send now would make callers retry it.
+            log.exception("could not log outbound %s", type(method).__name__)
+        return result
+
+    async def _record_message(self, sent: Message) -> None:
+        await self._record(
+            chat_id=sent.chat.id,
+            message_id=sent.message_id,
+            thread_id=sent.message_thread_id,
+            kind=content_type(sent),
+            text=text_of(sent),
+        )
+
+    async def _record_copy(self, method: CopyMessage, result: MessageId) -> None:
+        if not isinstance(method.chat_id, int) or not isinstance(method.from_chat_id, int):
+            return
+        async with self.sessionmaker() as session:
+            source = await messages.find(
+                session, method.from_chat_id, method.message_id, Direction.IN
+            )
+        await self._record(
+            chat_id=method.chat_id,
+            message_id=result.message_id,
+            thread_id=method.message_thread_id,
+            kind=source.content_type if source else "copy",
+            text=source.text if source else None,
+            source=(method.from_chat_id, method.message_id),
+        )
+
+    async def _record(
+        self,
+        *,
+        chat_id: int,
+        message_id: int,
+        thread_id: int | None,
+        kind: str,
+        text: str | None,
+        source: tuple[int, int] | None = None,
+    ) -> None:
+        now = self.clock.now()
+        async with self.sessionmaker() as session:
+            customer_id = ticket_id = None
+            if chat_id > 0:
+                customer = await customers.get_by_telegram_id(session, chat_id)
+                if customer is not None:
+                    customer_id = customer.id
+                    ticket = await tickets.open_for_customer(session, customer.id)
+                    ticket_id = ticket.id if ticket else None
+            elif thread_id is not None:
+                ticket = await tickets.by_thread(session, thread_id)
+                if ticket is not None:
+                    customer_id, ticket_id = ticket.customer_id, ticket.id
+            await messages.record(
+                session,
+                messages.new(
+                    chat_id=chat_id,
+                    telegram_message_id=message_id,
+                    direction=Direction.OUT,
+                    content_type=kind,
+                    text=text,
+                    sent_at=now,
+                    logged_at=now,
+                    thread_id=thread_id,
+                    customer_id=customer_id,
+                    ticket_id=ticket_id,
+                    source_chat_id=source[0] if source else None,
+                    source_message_id=source[1] if source else None,
+                ),
+            )
+            await session.commit()

@@ -1,0 +1,43 @@
+"""Router factory: customer features in private chats, operator features in the staff group.
+
+Routers are built per Dispatcher (never module globals) so that tests can build many bots.
+"""
+
+from aiogram import F, Router
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.middlewares.customer import CustomerContextMiddleware
+from bot.middlewares.staff import StaffContextMiddleware
+from bot.routers import errors
+from bot.routers.customer import fallback, handoff, kb_answer, rating, relay, start
+from bot.routers.operator import close, reply
+
+
+def build_root_router(settings: Settings, translator: Translator, clock: Clock) -> Router:
+    customer = Router(name="customer")
+    customer.message.filter(F.chat.type == "private")
+    customer.callback_query.filter(F.message.chat.type == "private")
+    context = CustomerContextMiddleware(clock, translator, settings.default_language)
+    customer.message.middleware(context)
+    customer.callback_query.middleware(context)
+    customer.include_routers(
+        start.build_router(),
+        rating.build_router(),
+        handoff.build_router(settings.handoff.operator_keywords),
+        relay.build_router(),
+        kb_answer.build_router(),
+        fallback.build_router(),  # catch-all, last
+    )
+
+    operator = Router(name="operator")
+    operator.message.filter(F.chat.id == settings.staff_chat_id)
+    operator.message.middleware(StaffContextMiddleware(clock))
+    operator.include_routers(close.build_router(), reply.build_router())
+
+    root = Router(name="root")
+    root.include_routers(
+        customer, operator, errors.build_router(translator, settings.default_language)
+    )
+    return root

@@ -1,0 +1,60 @@
+"""Handing a customer to a person: /operator, words like "оператор", or the button."""
+
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.callbacks import AskOperator
+from bot.filters import AsksForPerson
+from bot.i18n import Texts
+from handoff.desk import Desk
+from storage.models import Customer
+
+log = logging.getLogger(__name__)
+REASONS = {"asked_for_operator", "kb_miss"}
+
+
+async def hand_off(
+    target: Message, session: AsyncSession, customer: Customer, t: Texts, desk: Desk, reason: str
+) -> None:
+    try:
+        ticket, created = await desk.open_ticket(session, customer, reason)
+    except TelegramAPIError as exc:
+        log.error("handoff failed for customer %s: %s", customer.id, type(exc).__name__)
+        await target.answer(t("handoff-unavailable"))
+        return
+    await target.answer(
+        t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)
+    )
+
+
+async def cmd_operator(
+    message: Message, session: AsyncSession, customer: Customer, t: Texts, desk: Desk
+) -> None:
+    await hand_off(message, session, customer, t, desk, "asked_for_operator")
+
+
+async def operator_button(
+    query: CallbackQuery,
+    callback_data: AskOperator,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    desk: Desk,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        reason = callback_data.reason if callback_data.reason in REASONS else "asked_for_operator"
+        await hand_off(query.message, session, customer, t, desk, reason)
+
+
+def build_router(keywords: list[str]) -> Router:
+    router = Router(name="customer.handoff")
+    router.message.register(cmd_operator, Command("operator"))
+    router.message.register(cmd_operator, F.text, AsksForPerson(keywords))
+    router.callback_query.register(operator_button, AskOperator.filter())
+    return router

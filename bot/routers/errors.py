@@ -1,0 +1,35 @@
+"""Last line of defence: one failing update never stops the bot or leaks an error."""
+
+import logging
+
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+
+from bot.i18n import Translator, pick_language
+
+log = logging.getLogger(__name__)
+
+
+def build_router(translator: Translator, default_language: str) -> Router:
+    router = Router(name="errors")
+
+    @router.errors()
+    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+        # Ids and the exception type only: messages may carry customer text.
+        log.error(
+            "update %s failed: %s",
+            event.update.update_id,
+            type(event.exception).__name__,
+            exc_info=event.exception,
+        )
+        message = event.update.message
+        if message is None or message.chat.type != "private" or message.from_user is None:
+            return
+        t = translator.texts(pick_language(message.from_user.language_code, default_language))
+        try:
+            await bot.send_message(message.chat.id, t("error-generic"))
+        except TelegramAPIError:
+            log.warning("could not tell chat %s about the failure", message.chat.id)
+
+    return router

@@ -1,0 +1,47 @@
+"""The context card operators see at the top of each ticket's topic."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from bot.i18n import Texts
+from storage.models import Customer, Direction, Message, Ticket
+
+LINE_LIMIT = 300
+CARD_LIMIT = 3800  # below Telegram's 4096 so tags and the help line always fit
+
+
+def _line(message: Message) -> str:
+    arrow = "👤" if message.direction == Direction.IN else "🤖"
+    body = message.text if message.text else f"[{message.content_type}]"
+    if len(body) > LINE_LIMIT:
+        body = body[:LINE_LIMIT] + "…"
+    return f"{arrow} {html.escape(body, quote=False)}"
+
+
+def render_card(t: Texts, ticket: Ticket, customer: Customer, dialog: Sequence[Message]) -> str:
+    """HTML card; every piece of customer-supplied text is escaped."""
+    username = f"@{customer.username}" if customer.username else ""
+    head = [
+        t("staff-card-title", ticket=ticket.id),
+        t(
+            "staff-card-customer",
+            name=html.escape(customer.full_name or "—", quote=False),
+            username=username,
+            user_id=customer.telegram_id,
+            language=customer.language,
+        ),
+        t("staff-card-reason", reason=t(f"staff-reason-{ticket.reason}")),
+        "",
+    ]
+    lines = [_line(m) for m in dialog]
+    body = [t("staff-card-dialog"), *lines] if lines else [t("staff-card-no-dialog")]
+    tail = ["", t("staff-card-help")]
+    text = "\n".join([*head, *body, *tail])
+    # Drop the oldest dialog lines until the card fits in one message.
+    while len(text) > CARD_LIMIT and lines:
+        lines.pop(0)
+        body = [t("staff-card-dialog"), "…", *lines]
+        text = "\n".join([*head, *body, *tail])
+    return text

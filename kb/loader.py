@@ -1,0 +1,135 @@
+"""Load `*.md` articles with YAML front matter from a directory tree.
+
+Every problem is collected (not just the first) and reported as `file:line: message`, so an
+admin can fix a broken edit in one pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kb.model import Article, KBError, KnowledgeBase, Problem
+
+LANGUAGES = ("ru", "en")
+REQUIRED = ("id", "title", "language")
+KNOWN_KEYS = {"id", "title", "language", "category", "intents", "aliases", "buttons"}
+
+
+def _key_lines(front: str) -> dict[str, int]:
+    """Line offset (within the front matter) of each top-level key, for error messages."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(front.splitlines(), start=1):
+        if line and not line[0].isspace() and ":" in line and not line.startswith("#"):
+            lines.setdefault(line.split(":", 1)[0].strip(), number)
+    return lines
+
+
+def _str_list(value: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]:
+    problems: list[Problem] = []
+    if not text.startswith("---"):
+        return None, [Problem(path, 1, "missing front matter: the file must start with '---'")]
+    lines = text.splitlines()
+    try:
+        end = next(i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---")
+    except StopIteration:
+        return None, [Problem(path, 1, "front matter is not closed with '---'")]
+    front = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1 :]).strip()
+    try:
+        meta = yaml.safe_load(front) or {}
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 2 if exc.problem_mark is not None else 1
+        return None, [Problem(path, line, f"bad front matter: {exc.problem}")]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, 2, "bad front matter: expected 'key: value' lines")]
+    where = _key_lines(front)
+
+    def line_of(key: str) -> int:
+        return where.get(key, 0) + 1 if key in where else 1
+
+    for key in REQUIRED:
+        if not meta.get(key):
+            problems.append(Problem(path, 1, f"missing required key '{key}'"))
+    for key in meta:
+        if key not in KNOWN_KEYS:
+            problems.append(Problem(path, line_of(str(key)), f"unknown key '{key}'"))
+    language = meta.get("language")
+    if language and language not in LANGUAGES:
+        problems.append(
+            Problem(path, line_of("language"), f"language must be one of {', '.join(LANGUAGES)}")
+        )
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("category", "intents", "aliases"):
+        value = _str_list(meta.get(key))
+        if value is None:
+            problems.append(Problem(path, line_of(key), f"'{key}' must be a list of strings"))
+            value = ()
+        lists[key] = value
+    if lists["category"] and len(lists["category"]) != 3:
+        problems.append(
+            Problem(path, line_of("category"), "category must have 3 levels: [area, type, topic]")
+        )
+    if not body:
+        problems.append(Problem(path, end + 1, "the article has no text after the front matter"))
+    if problems:
+        return None, problems
+    article = Article(
+        id=str(meta["id"]),
+        language=str(language),
+        title=str(meta["title"]),
+        body=body,
+        path=path,
+        category=lists["category"],
+        intents=lists["intents"],
+        aliases=lists["aliases"],
+    )
+    return article, []
+
+
+def load_dir(directory: Path) -> KnowledgeBase:
+    """Load every article under `directory`; raise KBError listing all problems."""
+    if not directory.is_dir():
+        raise KBError([Problem(directory, 0, "knowledge-base directory not found (KB_DIR)")])
+    problems: list[Problem] = []
+    articles: list[Article] = []
+    seen: dict[tuple[str, str], Path] = {}
+    for path in sorted(directory.rglob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(path, 1, f"cannot read: {exc}"))
+            continue
+        article, found = parse_article(path, text)
+        problems.extend(found)
+        if article is None:
+            continue
+        key = (article.id, article.language)
+        if key in seen:
+            problems.append(
+                Problem(
+                    path,
+                    2,
+                    f"duplicate id '{article.id}' ({article.language}), also in {seen[key]}",
+                )
+            )
+            continue
+        seen[key] = path
+        articles.append(article)
+    if problems:
+        raise KBError(problems)
+    return KnowledgeBase(articles)

@@ -1,0 +1,50 @@
+"""Knowledge-base data types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    id: str
+    language: str
+    title: str
+    body: str
+    path: Path
+    category: tuple[str, ...] = ()
+    intents: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a KB file, printed as `file:line: message`."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class KBError(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(slots=True)
+class KnowledgeBase:
+    articles: list[Article] = field(default_factory=list)
+
+    def by_language(self, language: str) -> list[Article]:
+        return [a for a in self.articles if a.language == language]
+
+    def get(self, article_id: str, language: str) -> Article | None:
+        for article in self.articles:
+            if article.id == article_id and article.language == language:
+                return article
+        return None

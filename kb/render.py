@@ -1,0 +1,29 @@
+"""Render an article's Markdown into the HTML subset Telegram accepts."""
+
+from __future__ import annotations
+
+import html
+import re
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])_(.+?)_(?!\w)")
+_CODE = re.compile(r"`([^`]+)`")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+_BULLET = re.compile(r"^\s*[-*+]\s+")
+
+
+def markdown_to_telegram_html(text: str) -> str:
+    """Escape everything first, then turn the few Markdown constructs we support into tags."""
+    lines = []
+    for raw in text.splitlines():
+        line = html.escape(raw, quote=False)
+        if heading := _HEADING.match(line):
+            line = f"<b>{heading.group(1)}</b>"
+        line = _BULLET.sub("• ", line)
+        line = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', line)
+        line = _BOLD.sub(r"<b>\1</b>", line)
+        line = _ITALIC.sub(r"<i>\1</i>", line)
+        line = _CODE.sub(r"<code>\1</code>", line)
+        lines.append(line)
+    return "\n".join(lines).strip()

@@ -1,0 +1,85 @@
+"""The message log: every message in and out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Direction, Message
+
+
+async def record(session: AsyncSession, message: Message) -> Message | None:
+    """Insert a message row; return None when it is already logged (a redelivered update)."""
+    try:
+        async with session.begin_nested():
+            session.add(message)
+    except IntegrityError:
+        return None
+    return message
+
+
+def new(
+    *,
+    chat_id: int,
+    telegram_message_id: int,
+    direction: Direction,
+    content_type: str,
+    text: str | None,
+    sent_at: datetime,
+    logged_at: datetime,
+    thread_id: int | None = None,
+    sender_id: int | None = None,
+    customer_id: int | None = None,
+    ticket_id: int | None = None,
+    source_chat_id: int | None = None,
+    source_message_id: int | None = None,
+) -> Message:
+    return Message(
+        chat_id=chat_id,
+        telegram_message_id=telegram_message_id,
+        direction=direction,
+        content_type=content_type,
+        text=text,
+        sent_at=sent_at,
+        logged_at=logged_at,
+        thread_id=thread_id,
+        sender_id=sender_id,
+        customer_id=customer_id,
+        ticket_id=ticket_id,
+        source_chat_id=source_chat_id,
+        source_message_id=source_message_id,
+    )
+
+
+async def find(
+    session: AsyncSession, chat_id: int, telegram_message_id: int, direction: Direction
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.chat_id == chat_id,
+            Message.telegram_message_id == telegram_message_id,
+            Message.direction == direction,
+        )
+    )
+
+
+async def dialog(session: AsyncSession, chat_id: int, limit: int) -> Sequence[Message]:
+    """The last `limit` messages of a private chat, oldest first."""
+    rows = await session.scalars(
+        select(Message)
+        .where(Message.chat_id == chat_id)
+        .order_by(Message.sent_at.desc(), Message.id.desc())
+        .limit(limit)
+    )
+    return list(reversed(rows.all()))
+
+
+async def for_chat(session: AsyncSession, chat_id: int) -> Sequence[Message]:
+    rows = await session.scalars(
+        select(Message).where(Message.chat_id == chat_id).order_by(Message.id)
+    )
+    return rows.all()

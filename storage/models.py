@@ -1,0 +1,143 @@
+"""ORM models: customers, tickets, every message in and out, and an event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+# A naming convention makes constraint names stable across SQLite and Postgres, which
+# Alembic's batch mode needs to alter SQLite tables.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    first_name: Mapped[str] = mapped_column(String(256), default="")
+    last_name: Mapped[str | None] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8), default="ru")
+    is_blocked: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+
+    tickets: Mapped[list[Ticket]] = relationship(back_populates="customer")
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # At most one open ticket per customer, enforced by the database itself so that a
+        # burst of first messages cannot open two.
+        Index(
+            "uq_tickets_open_customer",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("status != 'closed'"),
+            postgresql_where=text("status != 'closed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number operators see
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TicketStatus.NEW)
+    reason: Mapped[str] = mapped_column(String(32), default="asked_for_operator")
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    opened_at: Mapped[datetime]
+    first_reply_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)
+    rating: Mapped[int | None]
+    rated_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer] = relationship(back_populates="tickets", lazy="joined")
+
+
+class Message(Base):
+    """Every message the bot received or sent, in any chat."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        # Telegram redelivers updates after a crash; this makes recording idempotent.
+        UniqueConstraint(
+            "chat_id", "telegram_message_id", "direction", name="uq_messages_chat_msg"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    telegram_message_id: Mapped[int] = mapped_column(BigInteger)
+    direction: Mapped[str] = mapped_column(String(3))
+    thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    sender_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str | None] = mapped_column(Text)
+    # For relayed copies: the original this message was copied from (the message-pair map).
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    sent_at: Mapped[datetime]  # Telegram's date for inbound, send time for outbound
+    logged_at: Mapped[datetime]
+
+
+class Event(Base):
+    """The contact log: one row for everything that happens, for statistics."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(48), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(index=True)

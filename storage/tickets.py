@@ -1,0 +1,75 @@
+"""Ticket queries and state changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Ticket, TicketStatus
+
+
+async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
+    return await session.get(Ticket, ticket_id)
+
+
+async def open_for_customer(session: AsyncSession, customer_id: int) -> Ticket | None:
+    return await session.scalar(
+        select(Ticket).where(
+            Ticket.customer_id == customer_id, Ticket.status != TicketStatus.CLOSED
+        )
+    )
+
+
+async def by_thread(session: AsyncSession, thread_id: int) -> Ticket | None:
+    """The newest ticket that owns a forum topic (a reopened topic keeps its id)."""
+    return await session.scalar(
+        select(Ticket).where(Ticket.thread_id == thread_id).order_by(Ticket.id.desc()).limit(1)
+    )
+
+
+async def open_or_get(
+    session: AsyncSession, customer_id: int, reason: str, now: datetime
+) -> tuple[Ticket, bool]:
+    """Return the customer's open ticket, creating one if none is open.
+
+    The partial unique index guarantees a single open ticket even across processes.
+    """
+    existing = await open_for_customer(session, customer_id)
+    if existing is not None:
+        return existing, False
+    ticket = Ticket(customer_id=customer_id, status=TicketStatus.NEW, reason=reason, opened_at=now)
+    try:
+        async with session.begin_nested():
+            session.add(ticket)
+    except IntegrityError:
+        existing = await open_for_customer(session, customer_id)
+        assert existing is not None
+        return existing, False
+    return ticket, True
+
+
+def close(ticket: Ticket, operator_id: int | None, now: datetime) -> None:
+    ticket.status = TicketStatus.CLOSED
+    ticket.closed_at = now
+    ticket.closed_by = operator_id
+
+
+def mark_operator_reply(ticket: Ticket, now: datetime) -> bool:
+    """Record an operator's reply; True when it is the ticket's first."""
+    ticket.status = TicketStatus.IN_PROGRESS
+    if ticket.first_reply_at is None:
+        ticket.first_reply_at = now
+        return True
+    return False
+
+
+def rate(ticket: Ticket, score: int, now: datetime) -> bool:
+    """Store a 1-5 rating once; False when the ticket was already rated."""
+    if ticket.rating is not None:
+        return False
+    ticket.rating = score
+    ticket.rated_at = now
+    return True

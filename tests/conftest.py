@@ -1,0 +1,137 @@
+"""Shared fixtures: a Bot API emulator, people in it, and the real bot polling it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import App, build_app
+from bot.config import Settings, load_settings
+from tests.emulator.people import Customer, StaffGroup
+from tests.emulator.server import TelegramEmulator
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV_KEYS = (
+    "BOT_TOKEN",
+    "TELEGRAM_API_URL",
+    "STAFF_CHAT_ID",
+    "ADMIN_IDS",
+    "DATABASE_URL",
+    "KB_DIR",
+    "CONFIG_FILE",
+    "DEFAULT_LANGUAGE",
+    "STAFF_LANGUAGE",
+    "LOG_LEVEL",
+)
+
+
+class FakeClock:
+    """A controllable clock: tests move time explicitly."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.current = start or datetime(2026, 11, 16, 10, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The developer's shell must not leak configuration into tests.
+    for key in ENV_KEYS:
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[TelegramEmulator]:
+    emu = TelegramEmulator()
+    await emu.start()
+    try:
+        yield emu
+    finally:
+        await emu.stop()
+
+
+@pytest.fixture
+def staff(emulator: TelegramEmulator) -> StaffGroup:
+    return StaffGroup(emulator, emulator.add_group("Support desk", forum=True))
+
+
+@pytest.fixture
+def make_customer(emulator: TelegramEmulator) -> Callable[..., Customer]:
+    def make(first_name: str = "Алиса", **kwargs: Any) -> Customer:
+        return Customer(emulator, emulator.add_user(first_name, **kwargs))
+
+    return make
+
+
+@pytest.fixture
+def settings_for(tmp_path: Path, emulator: TelegramEmulator) -> Callable[..., Settings]:
+    def make(staff_chat_id: int, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": emulator.token,
+            "telegram_api_url": emulator.base_url,
+            "staff_chat_id": staff_chat_id,
+            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+            "kb_dir": ROOT / "kb" / "articles",
+            "polling_timeout": 5,
+        }
+        values.update(overrides)
+        return load_settings(ROOT / "config.yml", **values)
+
+    return make
+
+
+@pytest.fixture
+def settings(settings_for: Callable[..., Settings], staff: StaffGroup) -> Settings:
+    return settings_for(staff.id)
+
+
+class RunningBot:
+    def __init__(self, app: App, task: asyncio.Task[None], emulator: TelegramEmulator) -> None:
+        self.app = app
+        self.task = task
+        self.emulator = emulator
+        app.in_flight.listeners.append(emulator._notify)
+
+    async def settled(self, timeout: float = 10.0) -> None:
+        """Wait until every queued update was fetched and fully handled (logs written too)."""
+        emu = self.emulator
+        await emu.wait_until(
+            lambda: not emu.updates and emu._polls_after_last and self.app.in_flight.count == 0,
+            timeout,
+            "the bot to settle",
+        )
+
+    @property
+    def sessionmaker(self) -> Any:
+        from storage.db import make_sessionmaker
+
+        return make_sessionmaker(self.app.engine)
+
+
+@pytest.fixture
+async def bot(
+    settings: Settings, clock: FakeClock, emulator: TelegramEmulator
+) -> AsyncIterator[RunningBot]:
+    app = await build_app(settings, clock)
+    task = asyncio.create_task(app.run_polling())
+    try:
+        yield RunningBot(app, task, emulator)
+    finally:
+        await app.dispatcher.stop_polling()
+        await task
+        await app.close()

@@ -57,7 +57,7 @@ class App:
         )
 
     async def close(self) -> None:
-        if not await self.in_flight.drained(timeout=SHUTDOWN_GRACE):
+        if not await self.in_flight.drained(SHUTDOWN_GRACE):
             log.warning("%s updates still running at shutdown", self.in_flight.count)
         await self.bot.session.close()
         await self.engine.dispose()

@@ -35,10 +35,11 @@ class InFlight(BaseMiddleware):
                 for listener in self.listeners:
                     listener()
 
-    async def drained(self, timeout: float) -> bool:
-        """Wait for in-flight updates to finish; False if some were still running at timeout."""
+    async def drained(self, grace: float) -> bool:
+        """Wait for in-flight updates to finish; False if some were still running after `grace`."""
         try:
-            await asyncio.wait_for(self._drained.wait(), timeout)
+            async with asyncio.timeout(grace):
+                await self._drained.wait()
         except TimeoutError:
             return False
         return True

@@ -8,6 +8,7 @@ errors with Telegram's codes and descriptions. Tests drive it through `tests.emu
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -194,10 +195,8 @@ class TelegramEmulator:
         self._wakeup = asyncio.Event()
 
     async def _wait_change(self, timeout: float) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout)
-        except TimeoutError:
-            pass
 
     async def wait_until(
         self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -22,6 +22,8 @@ from pydantic_settings import (
 )
 
 DEFAULT_CONFIG_FILE = "config.yml"
+# The starter articles ship inside the package, so the default works from any directory.
+PACKAGED_KB = Path(__file__).resolve().parents[1] / "kb" / "articles"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 
 
@@ -77,12 +79,12 @@ class Settings(BaseSettings):
     staff_chat_id: int
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     database_url: str = "sqlite+aiosqlite:///data/frontline.db"
-    kb_dir: Path = Path("kb/articles")
+    kb_dir: Path = PACKAGED_KB
     default_language: str = "ru"
     staff_language: str = "ru"
     polling_timeout: int = Field(default=30, ge=0, le=50)
     request_timeout: float = Field(default=60.0, gt=0)
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     kb: KBSettings = Field(default_factory=KBSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
@@ -108,6 +110,11 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
 
     @field_validator("telegram_api_url")
     @classmethod

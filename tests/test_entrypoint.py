@@ -1,0 +1,155 @@
+"""`python -m bot` as a user runs it: a subprocess configured by environment variables only."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.emulator.people import Customer, StaffGroup
+from tests.emulator.server import TelegramEmulator
+
+
+def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
+    env.update(values)
+    return env
+
+
+async def run_bot_until_exit(tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, err.decode()
+
+
+@pytest.mark.slow
+async def test_python_m_bot_with_env_vars_only(
+    tmp_path: Path,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    env = bot_env(
+        tmp_path,
+        BOT_TOKEN=emulator.token,
+        TELEGRAM_API_URL=emulator.base_url,
+        STAFF_CHAT_ID=str(staff.id),
+        ADMIN_IDS="1, 2",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'db' / 'frontline.db'}",
+        POLLING_TIMEOUT="2",
+    )
+    log = (tmp_path / "bot.log").open("wb")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        alice = make_customer("Алиса", language_code="ru")
+        olga = staff.operator("Ольга")
+        alice.send("/start")
+        await alice.receives("Здравствуйте, Алиса", timeout=60)
+        # The command menu is registered for both languages.
+        assert emulator.commands
+
+        alice.send("сколько стоит доставка")
+        await alice.receives("Сроки и стоимость доставки")
+
+        alice.send("мне нужен живой человек")
+        await alice.receives("обращение #1")
+        topic = await staff.new_topic(name="#1")
+        alice.send("заказ 777 не пришёл")
+        await staff.receives_in(topic.thread_id, "заказ 777")
+        olga.says_in(topic.thread_id, "Уже разбираюсь")
+        await alice.receives("Уже разбираюсь")
+        olga.says_in(topic.thread_id, "/close")
+        rating = await alice.receives("Оцените")
+        alice.press("4", rating)
+        await alice.sees("Спасибо за оценку 4 из 5")
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            code = await asyncio.wait_for(process.wait(), 30)
+        log.close()
+    output = (tmp_path / "bot.log").read_text()
+    assert code == 0, output
+    assert (tmp_path / "db" / "frontline.db").exists()
+    # Logs carry ids, never what customers wrote.
+    assert "доставка" not in output and "заказ 777" not in output
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"STAFF_CHAT_ID": "-100123"}, "bot_token is required: set env BOT_TOKEN"),
+        (
+            {"BOT_TOKEN": "123:abcdefghijklmnop", "STAFF_CHAT_ID": "support"},
+            "staff_chat_id (env STAFF_CHAT_ID)",
+        ),
+        ({"BOT_TOKEN": "123:abcdefghijklmnop", "STAFF_CHAT_ID": "12345"}, "must be a group id"),
+        ({"BOT_TOKEN": "not-a-token", "STAFF_CHAT_ID": "-100123"}, "bot_token (env BOT_TOKEN)"),
+        (
+            {
+                "BOT_TOKEN": "123:abcdefghijklmnop",
+                "STAFF_CHAT_ID": "-100123",
+                "DATABASE_URL": "sqlite+aiosqlite:////proc/frontline/forbidden.db",
+            },
+            "database_url (env DATABASE_URL): cannot write /proc/frontline",
+        ),
+        (
+            {
+                "BOT_TOKEN": "123:abcdefghijklmnop",
+                "STAFF_CHAT_ID": "-100123",
+                "KB_DIR": "/nonexistent/kb",
+            },
+            "/nonexistent/kb:0: knowledge-base directory not found",
+        ),
+        (
+            {
+                "BOT_TOKEN": "123:abcdefghijklmnop",
+                "STAFF_CHAT_ID": "-100123",
+                "TELEGRAM_API_URL": "http://127.0.0.1:9",
+                "DATABASE_URL": "sqlite+aiosqlite:///x.db",
+            },
+            "cannot reach the Bot API at http://127.0.0.1:9",
+        ),
+    ],
+)
+async def test_bad_startup_input_exits_with_one_clear_line(
+    tmp_path: Path, env: dict[str, str], expected: str
+) -> None:
+    code, stderr = await run_bot_until_exit(tmp_path, bot_env(tmp_path, **env))
+    assert code == 2
+    assert expected in stderr
+    assert "Traceback" not in stderr
+    assert "123:abcdefghijklmnop" not in stderr  # the token never appears
+
+
+async def test_rejected_token_is_reported(tmp_path: Path, emulator: TelegramEmulator) -> None:
+    env = bot_env(
+        tmp_path,
+        BOT_TOKEN="999:wrong-token-for-this-bot",
+        TELEGRAM_API_URL=emulator.base_url,
+        STAFF_CHAT_ID="-100123",
+    )
+    code, stderr = await run_bot_until_exit(tmp_path, env)
+    assert code == 2
+    assert "bot_token (env BOT_TOKEN) was rejected" in stderr

@@ -1,0 +1,112 @@
+"""Knowledge base: loading, validation with file:line, search, rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.loader import load_dir
+from kb.model import KBError
+from kb.render import markdown_to_telegram_html
+from kb.search import KBIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """---
+id: delivery
+title: Delivery
+language: en
+category: [Orders, Delivery, Times]
+aliases: [how long does shipping take]
+---
+Two to five days.
+"""
+
+
+def test_starter_kb_loads_in_both_languages() -> None:
+    kb = load_dir(ROOT / "kb" / "articles")
+    ru = {a.id for a in kb.by_language("ru")}
+    en = {a.id for a in kb.by_language("en")}
+    assert ru == en and len(ru) >= 6
+    assert all(len(a.category) == 3 for a in kb.articles)
+
+
+@pytest.mark.parametrize(
+    ("query", "language", "article"),
+    [
+        ("сколько стоит доставка?", "ru", "delivery-terms"),
+        ("скока идет доставка", "ru", "delivery-terms"),
+        ("забыл пароль от аккаунта", "ru", "account-login"),
+        ("как оплатить картой", "ru", "payment-methods"),
+        ("how do I return a jacket", "en", "refund-return"),
+        ("where is my order", "en", "order-tracking"),
+    ],
+)
+def test_search_finds_the_right_article(query: str, language: str, article: str) -> None:
+    index = KBIndex(load_dir(ROOT / "kb" / "articles"))
+    best = index.search(query, language)[0]
+    assert best.article.id == article
+    assert best.score >= 75
+
+
+def test_search_does_not_answer_nonsense_confidently() -> None:
+    index = KBIndex(load_dir(ROOT / "kb" / "articles"))
+    for query in ("у меня на кухне завелись фиолетовые ежи", "привет", ""):
+        hits = index.search(query, "ru")
+        assert not hits or hits[0].score < 75
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path) -> list[str]:
+    with pytest.raises(KBError) as caught:
+        load_dir(tmp_path)
+    return [str(p) for p in caught.value.problems]
+
+
+def test_broken_front_matter_names_file_and_line(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\nid: a\ntitle: [unclosed\nlanguage: en\n---\nbody\n")
+    found = problems(tmp_path)
+    assert (
+        len(found) == 1
+        and found[0].startswith(f"{tmp_path / 'a.md'}:")
+        and "bad front matter" in found[0]
+    )
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    write(tmp_path, "en/ok.md", GOOD)
+    write(tmp_path, "en/dup.md", GOOD)
+    write(
+        tmp_path,
+        "en/lang.md",
+        GOOD.replace("id: delivery", "id: x").replace("language: en", "language: de"),
+    )
+    write(
+        tmp_path,
+        "en/cat.md",
+        GOOD.replace("id: delivery", "id: y").replace("[Orders, Delivery, Times]", "[Orders]"),
+    )
+    write(tmp_path, "en/nofm.md", "Just text\n")
+    found = problems(tmp_path)
+    text = "\n".join(found)
+    assert "duplicate id 'delivery'" in text
+    assert f"{tmp_path / 'en/lang.md'}:4: language must be one of ru, en" in text
+    assert f"{tmp_path / 'en/cat.md'}:5: category must have 3 levels" in text
+    assert f"{tmp_path / 'en/nofm.md'}:1: missing front matter" in text
+
+
+def test_markdown_renders_to_safe_telegram_html() -> None:
+    html = markdown_to_telegram_html(
+        "**Bold** and <script>x</script>\n- item\n[site](https://e.com)"
+    )
+    assert (
+        html
+        == '<b>Bold</b> and &lt;script&gt;x&lt;/script&gt;\n• item\n<a href="https://e.com">site</a>'
+    )

@@ -1,0 +1,138 @@
+"""Storage: migrations, idempotent message logging, one open ticket per customer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage import customers, messages, tickets
+from storage.db import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Base, Direction, TicketStatus
+
+NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+async def test_migrations_create_exactly_the_models_tables(engine: AsyncEngine) -> None:
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert tables == set(Base.metadata.tables) | {"alembic_version"}
+    await upgrade(engine)  # applying again is a no-op
+
+
+def profile(telegram_id: int = 42) -> customers.Profile:
+    return customers.Profile(telegram_id, "Алиса", None, "alice", "ru")
+
+
+async def test_a_message_logged_twice_is_one_row(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+
+        def row() -> messages.Message:
+            return messages.new(
+                chat_id=42,
+                telegram_message_id=7,
+                direction=Direction.IN,
+                content_type="text",
+                text="привет",
+                sent_at=NOW,
+                logged_at=NOW,
+                customer_id=customer.id,
+            )
+
+        assert await messages.record(session, row()) is not None
+        assert await messages.record(session, row()) is None
+        await session.commit()
+        assert [m.text for m in await messages.for_chat(session, 42)] == ["привет"]
+
+
+async def test_only_one_open_ticket_per_customer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        first, created = await tickets.open_or_get(session, customer.id, "asked_for_operator", NOW)
+        again, created_again = await tickets.open_or_get(session, customer.id, "kb_miss", NOW)
+        assert created and not created_again and again.id == first.id
+        tickets.close(first, 1, NOW)
+        await session.commit()
+        second, created = await tickets.open_or_get(session, customer.id, "kb_miss", NOW)
+        assert created and second.id == first.id + 1
+        await session.commit()
+
+
+async def test_the_database_refuses_a_second_open_ticket(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Even a writer that skips the check (another replica) cannot open a second ticket."""
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.models import Ticket
+
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        session.add(Ticket(customer_id=customer.id, status=TicketStatus.NEW, opened_at=NOW))
+        await session.commit()
+        session.add(Ticket(customer_id=customer.id, status=TicketStatus.IN_PROGRESS, opened_at=NOW))
+        with pytest.raises(IntegrityError):
+            await session.commit()
+
+
+async def test_times_come_back_as_aware_utc(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        await customers.upsert(session, profile(), NOW)
+        await session.commit()
+    async with sessions() as session:
+        customer = await customers.get_by_telegram_id(session, 42)
+        assert customer is not None
+        assert customer.created_at == NOW and customer.created_at.tzinfo is not None
+
+
+async def test_rating_is_stored_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        ticket, _ = await tickets.open_or_get(session, customer.id, "asked_for_operator", NOW)
+        assert tickets.rate(ticket, 4, NOW)
+        assert not tickets.rate(ticket, 1, NOW)
+        assert ticket.rating == 4
+
+
+async def test_storage_cli_upgrades_a_fresh_database(tmp_path: Path) -> None:
+    import asyncio
+    import sys
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli' / 'f.db'}"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "storage",
+        "upgrade",
+        "--url",
+        url,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    assert process.returncode == 0, err.decode()
+    assert "head" in out.decode()
+    assert (tmp_path / "cli" / "f.db").exists()

@@ -232,3 +232,15 @@ async def test_operator_messages_outside_topics_and_in_other_groups_are_ignored(
     await bot.settled()
     assert len(alice.messages()) == 1
     assert emulator.chat_messages(other["id"], from_bot=True) == []
+
+
+async def test_a_failing_update_does_not_stop_the_bot(
+    bot: RunningBot, make_customer: Callable[..., Customer], emulator: TelegramEmulator
+) -> None:
+    alice = make_customer()
+    # The KB answer hits a Telegram server error: the customer is told, nothing crashes.
+    emulator.fail("sendMessage", code=500, description="Internal Server Error", times=1)
+    alice.send("сколько стоит доставка?")
+    await alice.receives("Что-то пошло не так")
+    alice.send("как оплатить картой")
+    await alice.receives("Способы оплаты")

@@ -27,6 +27,8 @@ from bot.routers import build_root_router
 from handoff.desk import Desk
 from kb.model import KBError
 from kb.service import KnowledgeBaseService
+from nlu.rasa_client import RasaClient
+from nlu.service import NLU
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.sqlite import ensure_sqlite_dir
@@ -46,6 +48,7 @@ class App:
     engine: AsyncEngine
     settings: Settings
     in_flight: InFlight
+    nlu: NLU
 
     async def run_polling(self) -> None:
         await self.dispatcher.start_polling(
@@ -60,6 +63,7 @@ class App:
         if not await self.in_flight.drained(SHUTDOWN_GRACE):
             log.warning("%s updates still running at shutdown", self.in_flight.count)
         await self.bot.session.close()
+        await self.nlu.close()
         await self.engine.dispose()
 
 
@@ -91,7 +95,13 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
 async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build everything without touching the Bot API (tests start polling themselves)."""
     clock = clock or SystemClock()
-    kb = KnowledgeBaseService(settings.kb_dir)
+    rasa = (
+        RasaClient(settings.rasa_url, settings.rasa_timeout)
+        if settings.nlu_backend == "rasa"
+        else None
+    )
+    nlu = NLU.build(rasa=rasa)
+    kb = KnowledgeBaseService(settings.kb_dir, set(nlu.engine.intents))
     try:
         kb.load()
     except KBError as exc:
@@ -109,14 +119,21 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         history_messages=settings.handoff.history_messages,
         clock=clock,
     )
-    dispatcher = Dispatcher(settings=settings, clock=clock, kb=kb, desk=desk, translator=translator)
+    dispatcher = Dispatcher(
+        settings=settings, clock=clock, kb=kb, nlu=nlu, desk=desk, translator=translator
+    )
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(ChatLockMiddleware())
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.include_router(build_root_router(settings, translator, clock))
     return App(
-        bot=bot, dispatcher=dispatcher, engine=engine, settings=settings, in_flight=in_flight
+        bot=bot,
+        dispatcher=dispatcher,
+        engine=engine,
+        settings=settings,
+        in_flight=in_flight,
+        nlu=nlu,
     )
 
 

@@ -14,3 +14,8 @@ class AskOperator(CallbackData, prefix="handoff"):
 
 class ShowArticle(CallbackData, prefix="kb"):
     id: str
+
+
+class Feedback(CallbackData, prefix="fb"):
+    article: str
+    useful: bool

@@ -64,6 +64,15 @@ class HandoffSettings(BaseModel):
     history_messages: int = Field(default=10, ge=0, le=50)
 
 
+class PolicySettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # An intent at or above this confidence is acted on; below it the bot suggests articles.
+    confident: float = Field(default=0.5, ge=0, le=1)
+    # After this many unsure turns in a row the bot offers a person outright.
+    low_confidence_turns: int = Field(default=2, ge=1, le=10)
+
+
 class Settings(BaseSettings):
     """Every field maps to a top-level key of config.yml and to an upper-case env variable."""
 
@@ -85,7 +94,11 @@ class Settings(BaseSettings):
     polling_timeout: int = Field(default=30, ge=0, le=50)
     request_timeout: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    nlu_backend: Literal["embedded", "rasa"] = "embedded"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = Field(default=2.0, gt=0, le=60)
     kb: KBSettings = Field(default_factory=KBSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @field_validator("bot_token")

@@ -3,7 +3,7 @@
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AskOperator, RateTicket, ShowArticle
+from bot.callbacks import AskOperator, Feedback, RateTicket, ShowArticle
 from bot.i18n import Texts
 from kb.model import Article
 
@@ -22,14 +22,31 @@ def operator_button(t: Texts, reason: str) -> InlineKeyboardButton:
     )
 
 
-def suggestions(t: Texts, articles: list[Article]) -> InlineKeyboardMarkup:
+def suggestions(t: Texts, articles: list[Article], reason: str) -> InlineKeyboardMarkup:
     rows = [
         [InlineKeyboardButton(text=a.title, callback_data=ShowArticle(id=a.id).pack())]
         for a in articles
     ]
-    rows.append([operator_button(t, "kb_miss")])
+    rows.append([operator_button(t, reason)])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def operator_only(t: Texts, reason: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[operator_button(t, reason)]])
+
+
+def feedback(t: Texts, article_id: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=t("kb-feedback-up"),
+                    callback_data=Feedback(article=article_id, useful=True).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=t("kb-feedback-down"),
+                    callback_data=Feedback(article=article_id, useful=False).pack(),
+                ),
+            ]
+        ]
+    )

@@ -99,8 +99,37 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
     return article, []
 
 
-def load_dir(directory: Path) -> KnowledgeBase:
-    """Load every article under `directory`; raise KBError listing all problems."""
+def _check_intents(articles: list[Article], known: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    owner: dict[tuple[str, str], Article] = {}
+    for article in articles:
+        for intent in article.intents:
+            if intent not in known:
+                problems.append(
+                    Problem(article.path, 1, f"unknown intent '{intent}' (not in nlu/data)")
+                )
+            key = (intent, article.language)
+            if key in owner:
+                problems.append(
+                    Problem(
+                        article.path, 1, f"intent '{intent}' already answered by {owner[key].path}"
+                    )
+                )
+            owner.setdefault(key, article)
+    for intent, language in sorted(owner):
+        for other in LANGUAGES:
+            if (intent, other) not in owner:
+                path = owner[(intent, language)].path
+                problems.append(Problem(path, 1, f"intent '{intent}' has no article in '{other}'"))
+    return problems
+
+
+def load_dir(directory: Path, known_intents: set[str] | None = None) -> KnowledgeBase:
+    """Load every article under `directory`; raise KBError listing all problems.
+
+    With `known_intents`, also check each article's intents exist and that every answered intent
+    has an article in every language.
+    """
     if not directory.is_dir():
         raise KBError([Problem(directory, 0, "knowledge-base directory not found (KB_DIR)")])
     problems: list[Problem] = []
@@ -130,6 +159,8 @@ def load_dir(directory: Path) -> KnowledgeBase:
             continue
         seen[key] = path
         articles.append(article)
+    if known_intents is not None:
+        problems.extend(_check_intents(articles, known_intents))
     if problems:
         raise KBError(problems)
     return KnowledgeBase(articles)

@@ -43,6 +43,12 @@ class KnowledgeBase:
     def by_language(self, language: str) -> list[Article]:
         return [a for a in self.articles if a.language == language]
 
+    def for_intent(self, intent: str, language: str) -> Article | None:
+        for article in self.articles:
+            if article.language == language and intent in article.intents:
+                return article
+        return None
+
     def get(self, article_id: str, language: str) -> Article | None:
         for article in self.articles:
             if article.id == article_id and article.language == language:

@@ -9,13 +9,14 @@ from kb.search import KBIndex
 
 
 class KnowledgeBaseService:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, known_intents: set[str] | None = None) -> None:
         self.directory = directory
+        self.known_intents = known_intents
         self._index: KBIndex | None = None
 
     def load(self) -> KBIndex:
         """(Re)load from disk; on error the previous index stays in place and KBError is raised."""
-        index = KBIndex(load_dir(self.directory))
+        index = KBIndex(load_dir(self.directory, self.known_intents))
         self._index = index
         return index
 

@@ -11,7 +11,7 @@ from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.routers import errors
-from bot.routers.customer import fallback, handoff, kb_answer, rating, relay, start
+from bot.routers.customer import fallback, feedback, handoff, question, rating, relay, start
 from bot.routers.operator import close, reply
 
 
@@ -25,9 +25,10 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     customer.include_routers(
         start.build_router(),
         rating.build_router(),
+        feedback.build_router(),
         handoff.build_router(settings.handoff.operator_keywords),
         relay.build_router(),
-        kb_answer.build_router(),
+        question.build_router(),
         fallback.build_router(),  # catch-all, last
     )
 

@@ -36,8 +36,23 @@ staff-card-no-dialog = (no dialog with the bot)
 staff-card-help = Reply in this topic and the customer gets it. /close closes the request.
 staff-reason-asked_for_operator = the customer asked for an operator
 staff-reason-kb_miss = the bot found no answer
+staff-reason-negative_feedback = the bot's answer did not help (👎)
+staff-reason-low_confidence = the bot did not understand
+staff-reason-repeat_question = the customer asked again
 staff-topic-name = #{ $ticket } · { $name }
 staff-ticket-closed = ✅ Request #{ $ticket } closed by { $operator }.
 staff-ticket-not-open = Request #{ $ticket } is already closed.
 staff-rating = ⭐ Customer rating for #{ $ticket }: { $score }/5
 staff-delivery-failed = ⚠️ Could not deliver the message to the customer: { $error }
+
+# Dialogue policy (intents).
+smalltalk-greet = Hello! How can I help? Ask about an order, delivery, payment or a return.
+smalltalk-thanks = Glad to help! Write any time you have a question.
+smalltalk-goodbye = Goodbye! I am here if you need anything.
+kb-out-of-scope = I am the shop's support bot and cannot help with that. Ask about an order, delivery, payment or a return — or ask for an operator.
+kb-offer-operator = It seems I cannot sort this out myself. Shall I bring in an operator? They will see our whole conversation.
+kb-repeat = It looks like the answer did not help. Let me bring in an operator to sort it out.
+kb-feedback-up = 👍 Helpful
+kb-feedback-down = 👎 Not helpful
+kb-feedback-thanks = Thanks for the feedback!
+kb-feedback-sorry = Sorry it did not help. Shall I bring in an operator?

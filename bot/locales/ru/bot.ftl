@@ -36,8 +36,23 @@ staff-card-no-dialog = (диалога с ботом не было)
 staff-card-help = Ответьте в этой теме — клиент получит сообщение. /close — закрыть обращение.
 staff-reason-asked_for_operator = клиент попросил оператора
 staff-reason-kb_miss = бот не нашёл ответа
+staff-reason-negative_feedback = ответ бота не помог (👎)
+staff-reason-low_confidence = бот не понял вопрос
+staff-reason-repeat_question = клиент повторил вопрос
 staff-topic-name = #{ $ticket } · { $name }
 staff-ticket-closed = ✅ Обращение #{ $ticket } закрыто: { $operator }.
 staff-ticket-not-open = Обращение #{ $ticket } уже закрыто.
 staff-rating = ⭐ Оценка клиента за #{ $ticket }: { $score }/5
 staff-delivery-failed = ⚠️ Не удалось доставить сообщение клиенту: { $error }
+
+# Dialogue policy (intents).
+smalltalk-greet = Здравствуйте! Чем могу помочь? Спросите про заказ, доставку, оплату или возврат.
+smalltalk-thanks = Рад помочь! Если появятся вопросы — пишите.
+smalltalk-goodbye = Всего доброго! Если что — я здесь.
+kb-out-of-scope = Я бот поддержки магазина и с этим не помогу. Спросите про заказ, доставку, оплату, возврат — или позовите оператора.
+kb-offer-operator = Кажется, я не могу разобраться сам. Подключить оператора? Он увидит всю нашу переписку.
+kb-repeat = Похоже, ответ не помог. Давайте я подключу оператора — он разберётся.
+kb-feedback-up = 👍 Помогло
+kb-feedback-down = 👎 Не помогло
+kb-feedback-thanks = Спасибо за отзыв!
+kb-feedback-sorry = Жаль, что не помогло. Подключить оператора?

@@ -15,7 +15,13 @@ from handoff.desk import Desk
 from storage.models import Customer
 
 log = logging.getLogger(__name__)
-REASONS = {"asked_for_operator", "kb_miss"}
+REASONS = {
+    "asked_for_operator",
+    "kb_miss",
+    "negative_feedback",
+    "low_confidence",
+    "repeat_question",
+}
 
 
 async def hand_off(

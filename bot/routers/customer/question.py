@@ -1,0 +1,172 @@
+"""Free text without an open ticket: the dialogue policy.
+
+A confident intent gets its article (with 👍/👎), small talk gets a short reply, a request for a
+person is handed off at once. An unsure turn gets up to three suggested articles and a "talk to a
+person" button; after `policy.low_confidence_turns` unsure turns in a row, or when the customer
+asks the same thing again, the bot offers a person outright.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import ShowArticle
+from bot.clock import Clock
+from bot.config import Settings
+from bot.i18n import Texts
+from bot.routers.customer.handoff import hand_off
+from handoff.desk import Desk
+from kb.model import Article
+from kb.render import markdown_to_telegram_html
+from kb.service import KnowledgeBaseService
+from nlu.service import NLU
+from storage import events
+from storage.models import Customer
+
+LONG_MESSAGE = 1000
+NLU_INPUT_LIMIT = 1000  # the start of a huge message carries its question
+SMALLTALK = {"greet", "thanks", "goodbye"}
+OUT_OF_SCOPE = {"out_of_scope", "nlu_fallback"}
+
+
+def article_html(t: Texts, article: Article) -> str:
+    return t("kb-answer", title=article.title, body=markdown_to_telegram_html(article.body))
+
+
+async def send_article(message: Message, t: Texts, article: Article) -> None:
+    await message.answer(
+        article_html(t, article), parse_mode="HTML", reply_markup=keyboards.feedback(t, article.id)
+    )
+
+
+async def answer_question(
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    state: FSMContext,
+    nlu: NLU,
+    kb: KnowledgeBaseService,
+    desk: Desk,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    text = message.text or ""
+    if len(text) > LONG_MESSAGE:
+        await message.answer(t("content-too-long"))
+    parsed = await nlu.parse(text[:NLU_INPUT_LIMIT])
+    intent = str(parsed["intent"]["name"])
+    confidence = float(parsed["intent"]["confidence"])
+    memory: dict[str, Any] = await state.get_data()
+    now = clock.now()
+    seen: dict[str, Any] = {"intent": intent, "confidence": round(confidence, 4)}
+
+    if confidence >= settings.policy.confident and intent not in OUT_OF_SCOPE:
+        if intent == "talk_to_operator":
+            events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
+            await hand_off(message, session, customer, t, desk, "asked_for_operator")
+            return
+        if intent in SMALLTALK:
+            events.log(session, "smalltalk", now, customer_id=customer.id, **seen)
+            await session.commit()
+            await state.update_data(unsure=0)
+            await message.answer(t(f"smalltalk-{intent}"))
+            return
+        article = kb.index.kb.for_intent(intent, customer.language)
+        if article is not None:
+            if memory.get("last_article") == article.id:
+                events.log(
+                    session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen
+                )
+                await session.commit()
+                await state.update_data(last_article=None, unsure=0)
+                await message.answer(
+                    t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
+                )
+                return
+            events.log(
+                session, "kb_answer", now, customer_id=customer.id, article=article.id, **seen
+            )
+            await session.commit()
+            await state.update_data(last_article=article.id, unsure=0)
+            await send_article(message, t, article)
+            return
+
+    # Unsure: suggest articles by text similarity, and offer a person.
+    unsure = int(memory.get("unsure", 0)) + 1
+    await state.update_data(unsure=unsure, last_article=None)
+    matches = kb.index.search(text, customer.language, limit=max(1, settings.kb.suggestions))
+    candidates = [m.article for m in matches if m.score >= settings.kb.suggest_threshold]
+    candidates = candidates[: settings.kb.suggestions]
+    if unsure >= settings.policy.low_confidence_turns:
+        events.log(
+            session, "kb_offer_operator", now, customer_id=customer.id, unsure=unsure, **seen
+        )
+        await session.commit()
+        await message.answer(
+            t("kb-offer-operator"),
+            reply_markup=keyboards.suggestions(t, candidates, "low_confidence"),
+        )
+        return
+    if candidates:
+        events.log(
+            session,
+            "kb_suggest",
+            now,
+            customer_id=customer.id,
+            articles=[a.id for a in candidates],
+            **seen,
+        )
+        await session.commit()
+        await message.answer(
+            t("kb-suggestions"), reply_markup=keyboards.suggestions(t, candidates, "kb_miss")
+        )
+        return
+    events.log(session, "kb_miss", now, customer_id=customer.id, **seen)
+    await session.commit()
+    key = (
+        "kb-out-of-scope"
+        if intent in OUT_OF_SCOPE and confidence >= settings.policy.confident
+        else "kb-not-found"
+    )
+    await message.answer(t(key), reply_markup=keyboards.operator_only(t, "kb_miss"))
+
+
+async def show_suggested_article(
+    query: CallbackQuery,
+    callback_data: ShowArticle,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    state: FSMContext,
+    kb: KnowledgeBaseService,
+    clock: Clock,
+) -> None:
+    article = kb.index.kb.get(callback_data.id, customer.language)
+    await query.answer()
+    if article is None or not isinstance(query.message, Message):
+        return
+    events.log(
+        session,
+        "kb_answer",
+        clock.now(),
+        customer_id=customer.id,
+        article=article.id,
+        via="suggestion",
+    )
+    await session.commit()
+    await state.update_data(last_article=article.id, unsure=0)
+    await send_article(query.message, t, article)
+
+
+def build_router() -> Router:
+    router = Router(name="customer.question")
+    router.message.register(answer_question, F.text)
+    router.callback_query.register(show_suggested_article, ShowArticle.filter())
+    return router

@@ -1,0 +1,53 @@
+"""`python -m kb check [DIR]`: validate the knowledge base as the bot would at start."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from kb.loader import load_dir
+from kb.model import KBError
+from nlu.data import DataError, load
+from nlu.service import DATA_DIR
+
+PACKAGED = Path(__file__).resolve().parent / "articles"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kb")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("check", help="validate articles; print file:line: problem for each")
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="default: KB_DIR or the shipped articles",
+    )
+    check.add_argument(
+        "--nlu-data", type=Path, default=DATA_DIR, help="the Rasa data that defines the intents"
+    )
+    args = parser.parse_args(argv)
+
+    directory = args.directory or Path(os.environ.get("KB_DIR") or PACKAGED)
+    try:
+        intents = set(load(args.nlu_data).intents)
+        kb = load_dir(directory, intents)
+    except KBError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    except DataError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    languages = sorted({a.language for a in kb.articles})
+    counts = ", ".join(f"{lang}: {len(kb.by_language(lang))}" for lang in languages)
+    print(f"{directory}: {len(kb.articles)} articles OK ({counts})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The NLU the bot talks to: the embedded engine, or Rasa with the embedded engine as fallback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+from nlu.data import load
+from nlu.engine import FALLBACK_INTENT, EmbeddedEngine
+from nlu.rasa_client import RasaClient
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Parser(Protocol):
+    async def parse(self, text: str) -> dict[str, Any]: ...
+
+
+class NLU:
+    def __init__(self, engine: EmbeddedEngine, rasa: RasaClient | None = None) -> None:
+        self.engine = engine
+        self.rasa = rasa
+        self.fallbacks = 0
+
+    @classmethod
+    def build(cls, data_dir: Path = DATA_DIR, rasa: RasaClient | None = None) -> NLU:
+        return cls(EmbeddedEngine.train(load(data_dir)), rasa)
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        if self.rasa is not None:
+            result = await self.rasa.parse(text)
+            if result["intent"]["name"] != FALLBACK_INTENT or result["intent"]["confidence"] > 0:
+                return result
+            self.fallbacks += 1
+        return self.engine.parse(text)
+
+    async def close(self) -> None:
+        if self.rasa is not None:
+            await self.rasa.close()

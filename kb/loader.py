@@ -95,6 +95,7 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         category=lists["category"],
         intents=lists["intents"],
         aliases=lists["aliases"],
+        intents_line=line_of("intents"),
     )
     return article, []
 
@@ -105,22 +106,36 @@ def _check_intents(articles: list[Article], known: set[str]) -> list[Problem]:
     for article in articles:
         for intent in article.intents:
             if intent not in known:
+                # Reported once; the language-coverage check would only repeat it.
                 problems.append(
-                    Problem(article.path, 1, f"unknown intent '{intent}' (not in nlu/data)")
+                    Problem(
+                        article.path,
+                        article.intents_line,
+                        f"unknown intent '{intent}' (not in nlu/data)",
+                    )
                 )
+                continue
             key = (intent, article.language)
             if key in owner:
                 problems.append(
                     Problem(
-                        article.path, 1, f"intent '{intent}' already answered by {owner[key].path}"
+                        article.path,
+                        article.intents_line,
+                        f"intent '{intent}' already answered by {owner[key].path}",
                     )
                 )
             owner.setdefault(key, article)
     for intent, language in sorted(owner):
         for other in LANGUAGES:
             if (intent, other) not in owner:
-                path = owner[(intent, language)].path
-                problems.append(Problem(path, 1, f"intent '{intent}' has no article in '{other}'"))
+                article = owner[(intent, language)]
+                problems.append(
+                    Problem(
+                        article.path,
+                        article.intents_line,
+                        f"intent '{intent}' has no article in '{other}'",
+                    )
+                )
     return problems
 
 

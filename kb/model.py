@@ -16,6 +16,7 @@ class Article:
     category: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    intents_line: int = 1  # where `intents:` is, for error messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,3 +110,40 @@ def test_markdown_renders_to_safe_telegram_html() -> None:
         html
         == '<b>Bold</b> and &lt;script&gt;x&lt;/script&gt;\n• item\n<a href="https://e.com">site</a>'
     )
+
+
+def test_intents_are_checked_against_the_nlu_data(tmp_path: Path) -> None:
+    write(tmp_path, "en/a.md", GOOD.replace("aliases:", "intents: [delivery, teleport]\naliases:"))
+    with pytest.raises(KBError) as caught:
+        load_dir(tmp_path, {"delivery", "refund"})
+    text = str(caught.value)
+    assert f"{tmp_path / 'en/a.md'}:6: unknown intent 'teleport'" in text
+    assert "intent 'delivery' has no article in 'ru'" in text
+
+
+async def test_kb_check_cli(tmp_path: Path) -> None:
+    import asyncio
+    import sys
+
+    async def check(*args: str) -> tuple[int, str, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "kb",
+            "check",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        assert process.returncode is not None
+        return process.returncode, out.decode(), err.decode()
+
+    code, out, _ = await check()
+    assert code == 0 and "articles OK" in out
+    write(
+        tmp_path, "ru/broken.md", "---\nid: x\ntitle: X\nlanguage: ru\nintents: [nope]\n---\ntext\n"
+    )
+    code, _, err = await check(str(tmp_path))
+    assert code == 1
+    assert f"{tmp_path / 'ru/broken.md'}:5: unknown intent 'nope'" in err

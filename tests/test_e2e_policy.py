@@ -1,0 +1,95 @@
+"""The dialogue policy as customers meet it, in Russian and English."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import select
+
+from storage.models import Event, Ticket
+from tests.conftest import RunningBot
+from tests.emulator.people import Customer, StaffGroup, buttons
+
+
+async def test_confident_intent_gets_its_article_with_feedback_buttons(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer("Алиса", language_code="ru")
+    alice.send("скока стоит доставка до казани?")  # typo and slang
+    answer = await alice.receives("Сроки и стоимость доставки")
+    assert buttons(answer) == ["👍 Помогло", "👎 Не помогло"]
+    alice.press("Помогло", answer)
+    await bot.settled()
+    assert buttons(alice.messages()[-1]) == []  # rated once, buttons gone
+
+    john = make_customer("John", language_code="en")
+    john.send("I forgot my password and can't log in")
+    answer = await john.receives("Cannot log in to my account")
+    assert buttons(answer) == ["👍 Helpful", "👎 Not helpful"]
+
+
+async def test_thumbs_down_offers_a_person_and_hands_off_with_the_reason(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    john = make_customer("John", language_code="en")
+    john.send("how do I return an item")
+    answer = await john.receives("Returns and refunds")
+    john.press("Not helpful", answer)
+    offer = await john.receives("Sorry it did not help")
+    john.press("Talk to a person", offer)
+    await john.receives("request #1")
+    topic = await staff.new_topic()
+    card = staff.topic_messages(topic.thread_id)[0]
+    assert "не помог" in card["text"]  # staff language is Russian by default
+    assert "how do I return an item" in card["text"]
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+        assert ticket is not None and ticket.reason == "negative_feedback"
+
+
+async def test_two_unsure_turns_in_a_row_offer_a_person(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("у меня на кухне завелись фиолетовые ежи")
+    first = await alice.receives(where=lambda m: bool(buttons(m)))
+    assert "Подключить оператора" not in first["text"]
+    alice.send("ежи опять пришли, что делать")
+    second = await alice.receives("Подключить оператора?")
+    assert any("оператор" in b.lower() for b in buttons(second))
+
+
+async def test_asking_the_same_question_again_offers_a_person(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("где мой заказ")
+    await alice.receives("Где мой заказ")
+    alice.send("ну так где заказ-то??")
+    offer = await alice.receives("ответ не помог")
+    assert any("оператор" in b.lower() for b in buttons(offer))
+
+
+async def test_small_talk_and_an_explicit_request_for_a_person(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    john = make_customer("John", language_code="en")
+    john.send("hi there")
+    await john.receives("How can I help")
+    john.send("thanks a lot!")
+    await john.receives("Glad to help")
+    john.send("I want to speak with a representative")  # no keyword: the intent hands off
+    await john.receives("request #1")
+    await staff.new_topic()
+    async with bot.sessionmaker() as session:
+        kinds = [e.type for e in (await session.scalars(select(Event).order_by(Event.id))).all()]
+    assert kinds.count("smalltalk") == 2 and "nlu_handoff" in kinds
+
+
+async def test_out_of_scope_is_answered_honestly(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    john = make_customer("John", language_code="en")
+    john.send("tell me a joke about cats")
+    reply = await john.receives(where=lambda m: bool(buttons(m)))
+    assert "support bot" in reply["text"] or "not sure" in reply["text"].lower()

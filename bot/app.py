@@ -22,6 +22,7 @@ from bot.i18n import Translator
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locks import ChatLockMiddleware
+from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
 from bot.routers import build_root_router
 from handoff.desk import Desk
@@ -65,6 +66,16 @@ class App:
         await self.bot.session.close()
         await self.nlu.close()
         await self.engine.dispose()
+
+
+def build_orders(settings: Settings) -> OrderBackend:
+    if settings.orders.backend == "http":
+        if not settings.orders.url:
+            raise StartupError(
+                "orders.url (env ORDERS__URL) is required when orders.backend is http"
+            )
+        return HttpOrders(settings.orders.url, settings.orders.timeout)
+    return CsvOrders(settings.orders.csv_path)
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -119,8 +130,15 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         history_messages=settings.handoff.history_messages,
         clock=clock,
     )
+    orders = build_orders(settings)
     dispatcher = Dispatcher(
-        settings=settings, clock=clock, kb=kb, nlu=nlu, desk=desk, translator=translator
+        settings=settings,
+        clock=clock,
+        kb=kb,
+        nlu=nlu,
+        desk=desk,
+        translator=translator,
+        orders=orders,
     )
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)

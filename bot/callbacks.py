@@ -19,3 +19,11 @@ class ShowArticle(CallbackData, prefix="kb"):
 class Feedback(CallbackData, prefix="fb"):
     article: str
     useful: bool
+
+
+class PickWindow(CallbackData, prefix="cbw"):
+    index: int
+
+
+class CallbackDone(CallbackData, prefix="cbd"):
+    event: int

@@ -64,6 +64,35 @@ class HandoffSettings(BaseModel):
     history_messages: int = Field(default=10, ge=0, le=50)
 
 
+class OrderSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # "csv" reads csv_path; "http" calls url (with {number} in it) and expects the JSON contract
+    # described in the README.
+    backend: Literal["csv", "http"] = "csv"
+    csv_path: Path = Path(__file__).resolve().parent / "orders_sample.csv"
+    url: str = ""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        if value and "{number}" not in value:
+            raise ValueError("must contain {number}, e.g. https://shop.example/api/orders/{number}")
+        return value
+
+
+class CallbackSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Region assumed for phone numbers typed without a country code (ISO 3166, e.g. RU, GB).
+    default_region: str = "RU"
+    # Time windows offered to the customer, as "HH:MM-HH:MM".
+    windows: list[str] = Field(
+        default_factory=lambda: ["09:00-12:00", "12:00-15:00", "15:00-18:00", "18:00-21:00"]
+    )
+
+
 class PolicySettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -99,6 +128,8 @@ class Settings(BaseSettings):
     rasa_timeout: float = Field(default=2.0, gt=0, le=60)
     kb: KBSettings = Field(default_factory=KBSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
+    orders: OrderSettings = Field(default_factory=OrderSettings)
+    callback: CallbackSettings = Field(default_factory=CallbackSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
 
     @field_validator("bot_token")

@@ -11,7 +11,18 @@ from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.routers import errors
-from bot.routers.customer import fallback, feedback, handoff, question, rating, relay, start
+from bot.routers.customer import (
+    callback,
+    cancel,
+    fallback,
+    feedback,
+    handoff,
+    orders,
+    question,
+    rating,
+    relay,
+    start,
+)
 from bot.routers.operator import close, reply
 
 
@@ -24,9 +35,12 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     customer.callback_query.middleware(context)
     customer.include_routers(
         start.build_router(),
+        cancel.build_router(),
         rating.build_router(),
         feedback.build_router(),
         handoff.build_router(settings.handoff.operator_keywords),
+        orders.build_router(),  # dialog steps come before free-text handling
+        callback.build_router(),
         relay.build_router(),
         question.build_router(),
         fallback.build_router(),  # catch-all, last
@@ -34,8 +48,11 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
 
     operator = Router(name="operator")
     operator.message.filter(F.chat.id == settings.staff_chat_id)
+    operator.callback_query.filter(F.message.chat.id == settings.staff_chat_id)
     operator.message.middleware(StaffContextMiddleware(clock))
-    operator.include_routers(close.build_router(), reply.build_router())
+    operator.include_routers(
+        close.build_router(), reply.build_router(), callback.build_staff_router()
+    )
 
     root = Router(name="root")
     root.include_routers(

@@ -65,6 +65,15 @@ class Customer(Person):
             content["caption"] = caption
         return self.send_content(content)
 
+    def shares_contact(self, phone: str) -> JSON:
+        return self.send_content(
+            {"contact": {"phone_number": phone, "first_name": self.name, "user_id": self.id}}
+        )
+
+    def keyboard(self) -> JSON:
+        """The reply keyboard the bot last showed (buttons under the input field)."""
+        return self.emulator.reply_keyboards.get(self.id, {})
+
     def press(self, button_text: str, message: JSON | None = None) -> str:
         """Press the inline button whose text contains `button_text` on the newest message with it."""
         candidates = [message] if message else reversed(self.messages())

@@ -158,6 +158,7 @@ class TelegramEmulator:
         self.webhook_url = ""
         self.allowed_updates: set[str] = set(DEFAULT_UPDATES)
         self.edits: list[JSON] = []
+        self.reply_keyboards: dict[int, JSON] = {}
         self.now: Callable[[], float] = time.time
         self._update_ids = itertools.count(1)
         self._ids = itertools.count(1)
@@ -537,6 +538,9 @@ class TelegramEmulator:
         markup = self._markup(params)
         if markup and "inline_keyboard" in markup:
             content["reply_markup"] = markup
+        elif markup:
+            # Reply keyboards are not part of the Message object; keep them for tests to inspect.
+            self.reply_keyboards[state.chat["id"]] = markup
         return self._store(
             state.chat["id"],
             self.bot_user,

@@ -39,6 +39,7 @@ staff-reason-kb_miss = the bot found no answer
 staff-reason-negative_feedback = the bot's answer did not help (👎)
 staff-reason-low_confidence = the bot did not understand
 staff-reason-repeat_question = the customer asked again
+staff-reason-failed_flow = the bot could not complete the request (order, callback)
 staff-topic-name = #{ $ticket } · { $name }
 staff-ticket-closed = ✅ Request #{ $ticket } closed by { $operator }.
 staff-ticket-not-open = Request #{ $ticket } is already closed.
@@ -56,3 +57,36 @@ kb-feedback-up = 👍 Helpful
 kb-feedback-down = 👎 Not helpful
 kb-feedback-thanks = Thanks for the feedback!
 kb-feedback-sorry = Sorry it did not help. Shall I bring in an operator?
+
+# Order status.
+order-ask-number = Please send your order number — 5 to 10 digits, e.g. 123456.
+order-bad-number = That does not look like an order number: it has 5 to 10 digits, e.g. 123456. Or /cancel to leave.
+order-found = Order #{ $number }: { $status }.
+order-delivery-date = Expected delivery: { $date }.
+order-tracking = Tracking number: { $tracking }{ $carrier }.
+order-not-found = I could not find order #{ $number }. Check the number, or ask for an operator to sort it out.
+order-backend-down = I cannot check orders right now. Shall I bring in an operator? I will pass on your order number.
+order-status-processing = being prepared at the warehouse
+order-status-shipped = handed to the carrier
+order-status-in_transit = on its way
+order-status-delivered = delivered
+order-status-cancelled = cancelled
+
+# Callback.
+callback-ask-name = What is your name?
+callback-ask-phone = Please leave a phone number: press "📱 Share my number" or type it, e.g. +44 7911 123456.
+callback-share-phone = 📱 Share my number
+callback-bad-phone = I cannot read that number. Type it in full, e.g. +44 7911 123456, or press the button. /cancel to leave.
+callback-ask-window = When is a good time for the call (Moscow time)?
+callback-confirmed = Done! We will call { $phone }, { $window }. If your plans change, just write.
+cancel-done = OK, cancelled. Anything else?
+cancel-nothing = Nothing to cancel — ask away.
+
+staff-callback-card = 📞 <b>Callback requested</b>
+    Name: { $name }
+    Phone: <code>{ $phone }</code>
+    When: { $window }
+    Customer: id <code>{ $user_id }</code> { $username }
+staff-callback-done-button = ✅ Called back
+staff-callback-done = ✅ Called back by { $operator }
+staff-card-order = Order: #{ $number } — { $status }

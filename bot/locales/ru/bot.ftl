@@ -39,6 +39,7 @@ staff-reason-kb_miss = бот не нашёл ответа
 staff-reason-negative_feedback = ответ бота не помог (👎)
 staff-reason-low_confidence = бот не понял вопрос
 staff-reason-repeat_question = клиент повторил вопрос
+staff-reason-failed_flow = бот не смог выполнить запрос (заказ, звонок)
 staff-topic-name = #{ $ticket } · { $name }
 staff-ticket-closed = ✅ Обращение #{ $ticket } закрыто: { $operator }.
 staff-ticket-not-open = Обращение #{ $ticket } уже закрыто.
@@ -56,3 +57,36 @@ kb-feedback-up = 👍 Помогло
 kb-feedback-down = 👎 Не помогло
 kb-feedback-thanks = Спасибо за отзыв!
 kb-feedback-sorry = Жаль, что не помогло. Подключить оператора?
+
+# Order status.
+order-ask-number = Напишите номер заказа — 5–10 цифр, например 123456.
+order-bad-number = Это не похоже на номер заказа: нужны 5–10 цифр, например 123456. Или /cancel, чтобы выйти.
+order-found = Заказ №{ $number }: { $status }.
+order-delivery-date = Ожидаемая дата доставки: { $date }.
+order-tracking = Трек-номер: { $tracking }{ $carrier }.
+order-not-found = Заказ №{ $number } не найден. Проверьте номер или позовите оператора — он разберётся.
+order-backend-down = Не получается проверить заказ прямо сейчас. Позвать оператора? Номер заказа я ему передам.
+order-status-processing = собирается на складе
+order-status-shipped = передан в доставку
+order-status-in_transit = в пути
+order-status-delivered = доставлен
+order-status-cancelled = отменён
+
+# Callback.
+callback-ask-name = Как к вам обращаться?
+callback-ask-phone = Оставьте номер телефона: нажмите «📱 Отправить мой номер» или напишите его, например +7 916 123-45-67.
+callback-share-phone = 📱 Отправить мой номер
+callback-bad-phone = Не получается разобрать номер. Напишите его полностью, например +7 916 123-45-67, или нажмите кнопку. /cancel — выйти.
+callback-ask-window = В какое время удобно принять звонок (по Москве)?
+callback-confirmed = Готово! Позвоним на { $phone }, { $window }. Если планы изменятся — просто напишите.
+cancel-done = Хорошо, отменил. Чем ещё помочь?
+cancel-nothing = Отменять нечего — спрашивайте.
+
+staff-callback-card = 📞 <b>Просят перезвонить</b>
+    Имя: { $name }
+    Телефон: <code>{ $phone }</code>
+    Когда: { $window }
+    Клиент: id <code>{ $user_id }</code> { $username }
+staff-callback-done-button = ✅ Перезвонил(а)
+staff-callback-done = ✅ Перезвонил(а): { $operator }
+staff-card-order = Заказ: №{ $number } — { $status }

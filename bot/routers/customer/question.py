@@ -20,7 +20,10 @@ from bot.callbacks import ShowArticle
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Texts
+from bot.orders import OrderBackend
+from bot.routers.customer.callback import start_callback_flow
 from bot.routers.customer.handoff import hand_off
+from bot.routers.customer.orders import start_order_flow
 from handoff.desk import Desk
 from kb.model import Article
 from kb.render import markdown_to_telegram_html
@@ -56,6 +59,7 @@ async def answer_question(
     desk: Desk,
     settings: Settings,
     clock: Clock,
+    orders: OrderBackend,
 ) -> None:
     text = message.text or ""
     if len(text) > LONG_MESSAGE:
@@ -71,6 +75,15 @@ async def answer_question(
         if intent == "talk_to_operator":
             events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
             await hand_off(message, session, customer, t, desk, "asked_for_operator")
+            return
+        if intent == "order_status":
+            events.log(session, "flow_order_status", now, customer_id=customer.id, **seen)
+            await start_order_flow(message, parsed, session, customer, t, orders, clock, state)
+            return
+        if intent == "callback_request":
+            events.log(session, "flow_callback", now, customer_id=customer.id, **seen)
+            await session.commit()
+            await start_callback_flow(message, customer, t, state)
             return
         if intent in SMALLTALK:
             events.log(session, "smalltalk", now, customer_id=customer.id, **seen)

@@ -1,0 +1,157 @@
+"""Order status: ask for the number if missing, re-prompt on a malformed one, look it up."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.clock import Clock
+from bot.i18n import Texts
+from bot.orders import Order, OrderBackend, OrderBackendError, find_order_number
+from bot.states import OrderFlow
+from storage import events
+from storage.models import Customer
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+
+
+def describe(t: Texts, order: Order) -> str:
+    label = t(f"order-status-{order.status}")
+    lines = [
+        t(
+            "order-found",
+            number=order.number,
+            status=order.status if label.startswith("order-") else label,
+        )
+    ]
+    if order.delivery_date and order.status not in ("delivered", "cancelled"):
+        lines.append(t("order-delivery-date", date=order.delivery_date))
+    if order.tracking:
+        lines.append(
+            t(
+                "order-tracking",
+                tracking=order.tracking,
+                carrier=f" ({order.carrier})" if order.carrier else "",
+            )
+        )
+    return "\n".join(lines)
+
+
+async def look_up(
+    message: Message,
+    number: str,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    orders: OrderBackend,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    await state.set_state(None)
+    await state.update_data(order_attempts=0)
+    try:
+        order = await orders.lookup(number)
+    except OrderBackendError:
+        events.log(
+            session,
+            "order_lookup",
+            clock.now(),
+            customer_id=customer.id,
+            number=number,
+            result="backend_down",
+        )
+        await session.commit()
+        await message.answer(
+            t("order-backend-down"), reply_markup=keyboards.operator_only(t, "failed_flow")
+        )
+        return
+    if order is None:
+        events.log(
+            session,
+            "order_lookup",
+            clock.now(),
+            customer_id=customer.id,
+            number=number,
+            result="not_found",
+        )
+        await session.commit()
+        await message.answer(
+            t("order-not-found", number=number),
+            reply_markup=keyboards.operator_only(t, "failed_flow"),
+        )
+        return
+    events.log(
+        session,
+        "order_lookup",
+        clock.now(),
+        customer_id=customer.id,
+        number=number,
+        result="found",
+        status=order.status,
+    )
+    await session.commit()
+    await message.answer(describe(t, order))
+
+
+async def start_order_flow(
+    message: Message,
+    parsed: dict[str, Any],
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    orders: OrderBackend,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    entity = next(
+        (e for e in parsed.get("entities", []) if e.get("entity") == "order_number"), None
+    )
+    number = str(entity["value"]) if entity else find_order_number(message.text or "")
+    if number:
+        await look_up(message, number, session, customer, t, orders, clock, state)
+        return
+    await state.set_state(OrderFlow.number)
+    await state.update_data(order_attempts=0)
+    await message.answer(t("order-ask-number"))
+
+
+async def order_number_given(
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    orders: OrderBackend,
+    clock: Clock,
+    state: FSMContext,
+) -> None:
+    number = find_order_number(message.text or "")
+    if number:
+        await look_up(message, number, session, customer, t, orders, clock, state)
+        return
+    attempts = int((await state.get_data()).get("order_attempts", 0)) + 1
+    if attempts >= MAX_ATTEMPTS:
+        await state.set_state(None)
+        await state.update_data(order_attempts=0)
+        events.log(
+            session, "order_lookup", clock.now(), customer_id=customer.id, result="no_number"
+        )
+        await session.commit()
+        await message.answer(
+            t("kb-offer-operator"), reply_markup=keyboards.operator_only(t, "failed_flow")
+        )
+        return
+    await state.update_data(order_attempts=attempts)
+    await message.answer(t("order-bad-number"))
+
+
+def build_router() -> Router:
+    router = Router(name="customer.orders")
+    router.message.register(order_number_given, OrderFlow.number, F.text)
+    return router

@@ -16,9 +16,11 @@ from aiohttp import ClientError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.admins import AdminNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.i18n import Translator
+from bot.kbwatch import KBWatcher
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locks import ChatLockMiddleware
@@ -28,6 +30,7 @@ from bot.routers import build_root_router
 from handoff.desk import Desk
 from kb.model import KBError
 from kb.service import KnowledgeBaseService
+from nlu.categories import Categorizer, KeywordRule, Path3
 from nlu.rasa_client import RasaClient
 from nlu.service import NLU
 from storage.db import make_engine, make_sessionmaker
@@ -50,15 +53,24 @@ class App:
     settings: Settings
     in_flight: InFlight
     nlu: NLU
+    kb_watcher: KBWatcher
 
     async def run_polling(self) -> None:
-        await self.dispatcher.start_polling(
-            self.bot,
-            polling_timeout=self.settings.polling_timeout,
-            allowed_updates=self.dispatcher.resolve_used_update_types(),
-            handle_signals=True,
-            close_bot_session=False,
-        )
+        background = []
+        if self.settings.kb.reload_interval > 0:
+            background.append(asyncio.create_task(self.kb_watcher.run()))
+        try:
+            await self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=self.settings.polling_timeout,
+                allowed_updates=self.dispatcher.resolve_used_update_types(),
+                handle_signals=True,
+                close_bot_session=False,
+            )
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
 
     async def close(self) -> None:
         if not await self.in_flight.drained(SHUTDOWN_GRACE):
@@ -76,6 +88,31 @@ def build_orders(settings: Settings) -> OrderBackend:
             )
         return HttpOrders(settings.orders.url, settings.orders.timeout)
     return CsvOrders(settings.orders.csv_path)
+
+
+def build_categorizer(
+    settings: Settings, kb: KnowledgeBaseService, intents: set[str]
+) -> Categorizer:
+    config = settings.categories
+    unknown = sorted(set(config.intents) - intents)
+    if unknown:
+        known = ", ".join(sorted(intents))
+        raise StartupError(f"categories.intents: unknown intent {unknown[0]!r} (known: {known})")
+
+    def article_category(intent: str) -> tuple[str, ...] | None:
+        article = kb.index.kb.for_intent(intent, settings.staff_language)
+        return article.category if article else None
+
+    return Categorizer(
+        rules=[KeywordRule(tuple(r.words), _path(r.category)) for r in config.rules],
+        intents={intent: _path(path) for intent, path in config.intents.items()},
+        default=_path(config.default),
+        article_category=article_category,
+    )
+
+
+def _path(levels: list[str]) -> Path3:
+    return (levels[0], levels[1], levels[2])
 
 
 def build_bot(settings: Settings) -> Bot:
@@ -131,6 +168,10 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         clock=clock,
     )
     orders = build_orders(settings)
+    categorizer = build_categorizer(settings, kb, set(nlu.engine.intents))
+    admin_notifier = AdminNotifier(
+        bot, settings.admin_ids, translator.texts(settings.staff_language)
+    )
     dispatcher = Dispatcher(
         settings=settings,
         clock=clock,
@@ -139,6 +180,8 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         desk=desk,
         translator=translator,
         orders=orders,
+        categorizer=categorizer,
+        admin_notifier=admin_notifier,
     )
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
@@ -152,6 +195,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         settings=settings,
         in_flight=in_flight,
         nlu=nlu,
+        kb_watcher=KBWatcher(kb, admin_notifier, settings.kb.reload_interval),
     )
 
 
@@ -167,6 +211,7 @@ async def announce(app: App, translator: Translator) -> None:
                 [
                     BotCommand(command="start", description=t("cmd-start")),
                     BotCommand(command="operator", description=t("cmd-operator")),
+                    BotCommand(command="language", description=t("cmd-language")),
                 ],
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=language if language != app.settings.default_language else None,

@@ -27,3 +27,7 @@ class PickWindow(CallbackData, prefix="cbw"):
 
 class CallbackDone(CallbackData, prefix="cbd"):
     event: int
+
+
+class PickLanguage(CallbackData, prefix="lang"):
+    code: str

@@ -40,6 +40,8 @@ class KBSettings(BaseModel):
     suggest_threshold: float = Field(default=50.0, ge=0, le=100)
     # How many "did you mean" suggestions to show when nothing matches well enough.
     suggestions: int = Field(default=3, ge=0, le=10)
+    # Seconds between checks of the KB files for changes (0 turns the watcher off).
+    reload_interval: float = Field(default=5.0, ge=0)
 
 
 class HandoffSettings(BaseModel):
@@ -93,6 +95,51 @@ class CallbackSettings(BaseModel):
     )
 
 
+def _three_levels(value: list[str]) -> list[str]:
+    if len(value) != 3 or not all(part.strip() for part in value):
+        raise ValueError("must be 3 non-empty levels: [area, type, topic]")
+    return value
+
+
+class CategoryRule(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Any of these words (matched at a word start, any case) puts the contact in `category`.
+    words: list[str] = Field(min_length=1)
+    category: list[str]
+
+    @field_validator("category")
+    @classmethod
+    def _levels(cls, value: list[str]) -> list[str]:
+        return _three_levels(value)
+
+
+class CategorySettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Keyword rules, checked in order before anything else; the first match wins.
+    rules: list[CategoryRule] = Field(default_factory=list)
+    # intent -> [area, type, topic]; an intent not listed takes its KB article's category.
+    intents: dict[str, list[str]] = Field(default_factory=dict)
+    # For contacts that match nothing (greetings, out of scope, a bare /operator).
+    default: list[str] = Field(default_factory=lambda: ["Прочее", "Общие вопросы", "Без темы"])
+
+    @field_validator("intents")
+    @classmethod
+    def _intent_paths(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for intent, path in value.items():
+            try:
+                _three_levels(path)
+            except ValueError as exc:
+                raise ValueError(f"{intent}: {exc}") from None
+        return value
+
+    @field_validator("default")
+    @classmethod
+    def _default(cls, value: list[str]) -> list[str]:
+        return _three_levels(value)
+
+
 class PolicySettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -131,6 +178,7 @@ class Settings(BaseSettings):
     orders: OrderSettings = Field(default_factory=OrderSettings)
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    categories: CategorySettings = Field(default_factory=CategorySettings)
 
     @field_validator("bot_token")
     @classmethod

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from bot.i18n import Texts
 from storage.models import Customer, Direction, Message, Ticket
@@ -20,7 +21,48 @@ def _line(message: Message) -> str:
     return f"{arrow} {html.escape(body, quote=False)}"
 
 
-def render_card(t: Texts, ticket: Ticket, customer: Customer, dialog: Sequence[Message]) -> str:
+@dataclass(frozen=True, slots=True)
+class CardExtras:
+    """What the bot already did for the customer."""
+
+    order_number: str = ""
+    order_result: str = ""  # the order's status, or not_found / backend_down / no_number
+    articles: list[str] = field(default_factory=list)
+
+
+def _classification(t: Texts, ticket: Ticket) -> list[str]:
+    lines = []
+    if ticket.category1:
+        path = " → ".join(c for c in (ticket.category1, ticket.category2, ticket.category3) if c)
+        lines.append(t("staff-card-category", path=html.escape(path, quote=False)))
+    if ticket.intent:
+        confidence = f"{ticket.confidence:.2f}" if ticket.confidence is not None else "—"
+        lines.append(t("staff-card-intent", intent=ticket.intent, confidence=confidence))
+    return lines
+
+
+def _bot_work(t: Texts, extras: CardExtras) -> list[str]:
+    lines = []
+    if extras.order_number:
+        lines.append(
+            t(
+                "staff-card-order",
+                number=html.escape(extras.order_number, quote=False),
+                status=extras.order_result or "—",
+            )
+        )
+    if extras.articles:
+        lines.append(t("staff-card-articles", articles=", ".join(extras.articles)))
+    return lines
+
+
+def render_card(
+    t: Texts,
+    ticket: Ticket,
+    customer: Customer,
+    dialog: Sequence[Message],
+    extras: CardExtras | None = None,
+) -> str:
     """HTML card; every piece of customer-supplied text is escaped."""
     username = f"@{customer.username}" if customer.username else ""
     head = [
@@ -33,6 +75,8 @@ def render_card(t: Texts, ticket: Ticket, customer: Customer, dialog: Sequence[M
             language=customer.language,
         ),
         t("staff-card-reason", reason=t(f"staff-reason-{ticket.reason}")),
+        *_classification(t, ticket),
+        *_bot_work(t, extras or CardExtras()),
         "",
     ]
     lines = [_line(m) for m in dialog]

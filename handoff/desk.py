@@ -7,6 +7,7 @@ no transaction is ever held open across network I/O.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
@@ -15,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Texts, Translator
-from handoff.card import render_card
+from handoff.card import CardExtras, render_card
+from nlu.categories import Classification
 from storage import events, messages, tickets
 from storage.models import Customer, Ticket
 
 log = logging.getLogger(__name__)
 
 TOPIC_NAME_LIMIT = 128
+# What the bot did for the customer within this window goes on the ticket's card.
+CONTEXT_WINDOW = timedelta(hours=24)
 
 
 class Desk:
@@ -43,11 +47,19 @@ class Desk:
         self.clock = clock
 
     async def open_ticket(
-        self, session: AsyncSession, customer: Customer, reason: str
+        self, session: AsyncSession, customer: Customer, reason: str, contact: Classification
     ) -> tuple[Ticket, bool]:
         """The customer's open ticket, created with its topic and card if there was none."""
         now = self.clock.now()
-        ticket, created = await tickets.open_or_get(session, customer.id, reason, now)
+        ticket, created = await tickets.open_or_get(
+            session,
+            customer.id,
+            reason,
+            now,
+            intent=contact.intent,
+            confidence=contact.confidence,
+            category=contact.category,
+        )
         if created:
             events.log(
                 session,
@@ -56,6 +68,7 @@ class Desk:
                 customer_id=customer.id,
                 ticket_id=ticket.id,
                 reason=reason,
+                **contact.fields(),
             )
         await session.commit()
         if ticket.thread_id is None:
@@ -65,6 +78,7 @@ class Desk:
 
     async def _open_topic(self, session: AsyncSession, ticket: Ticket, customer: Customer) -> None:
         dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
+        extras = await self._card_extras(session, customer)
         name = self.staff(
             "staff-topic-name", ticket=ticket.id, name=customer.full_name or customer.telegram_id
         )
@@ -73,7 +87,7 @@ class Desk:
         await session.commit()
         card = await self.bot.send_message(
             self.staff_chat_id,
-            render_card(self.staff, ticket, customer, dialog),
+            render_card(self.staff, ticket, customer, dialog, extras),
             message_thread_id=topic.message_thread_id,
             parse_mode="HTML",
         )
@@ -82,6 +96,18 @@ class Desk:
             session, "topic_opened", self.clock.now(), customer_id=customer.id, ticket_id=ticket.id
         )
         await session.commit()
+
+    async def _card_extras(self, session: AsyncSession, customer: Customer) -> CardExtras:
+        since = self.clock.now() - CONTEXT_WINDOW
+        order = await events.latest(session, customer.id, "order_lookup", since)
+        articles = await events.articles_shown(session, customer.id, since)
+        return CardExtras(
+            order_number=str(order.data.get("number") or "") if order else "",
+            order_result=str(order.data.get("status") or order.data.get("result") or "")
+            if order
+            else "",
+            articles=articles,
+        )
 
     async def to_staff(
         self, session: AsyncSession, ticket: Ticket, customer: Customer, message: Message

@@ -19,10 +19,23 @@ def log(
     *,
     customer_id: int | None = None,
     ticket_id: int | None = None,
+    intent: str | None = None,
+    confidence: float | None = None,
+    category: Sequence[str] | None = None,
     **data: Any,
 ) -> Event:
+    levels = list(category or ())[:3] + [None] * (3 - len(category or ()))
     event = Event(
-        type=type_, customer_id=customer_id, ticket_id=ticket_id, data=data, created_at=now
+        type=type_,
+        customer_id=customer_id,
+        ticket_id=ticket_id,
+        data=data,
+        created_at=now,
+        intent=intent,
+        confidence=None if confidence is None else round(confidence, 4),
+        category1=levels[0],
+        category2=levels[1],
+        category3=levels[2],
     )
     session.add(event)
     return event
@@ -31,3 +44,28 @@ def log(
 async def of_type(session: AsyncSession, type_: str) -> Sequence[Event]:
     rows = await session.scalars(select(Event).where(Event.type == type_).order_by(Event.id))
     return rows.all()
+
+
+async def latest(
+    session: AsyncSession, customer_id: int, type_: str, since: datetime
+) -> Event | None:
+    return await session.scalar(
+        select(Event)
+        .where(Event.customer_id == customer_id, Event.type == type_, Event.created_at >= since)
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+
+
+async def articles_shown(session: AsyncSession, customer_id: int, since: datetime) -> list[str]:
+    """Ids of the KB articles the bot sent the customer, oldest first, without repeats."""
+    rows = await session.scalars(
+        select(Event.data)
+        .where(
+            Event.customer_id == customer_id,
+            Event.type == "kb_answer",
+            Event.created_at >= since,
+        )
+        .order_by(Event.id)
+    )
+    return list(dict.fromkeys(str(d.get("article")) for d in rows if d.get("article")))

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -98,6 +99,12 @@ class Ticket(Base):
     closed_by: Mapped[int | None] = mapped_column(BigInteger)
     rating: Mapped[int | None]
     rated_at: Mapped[datetime | None]
+    # What the customer came with: the intent and category path of the contact that opened it.
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    category1: Mapped[str | None] = mapped_column(String(100))  # area
+    category2: Mapped[str | None] = mapped_column(String(100))  # type
+    category3: Mapped[str | None] = mapped_column(String(100))  # topic
 
     customer: Mapped[Customer] = relationship(back_populates="tickets", lazy="joined")
 
@@ -141,3 +148,9 @@ class Event(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(index=True)
+    # Columns rather than JSON keys, so statistics group by them in plain SQL.
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    category1: Mapped[str | None] = mapped_column(String(100), index=True)
+    category2: Mapped[str | None] = mapped_column(String(100))
+    category3: Mapped[str | None] = mapped_column(String(100))

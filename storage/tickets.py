@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -31,7 +32,14 @@ async def by_thread(session: AsyncSession, thread_id: int) -> Ticket | None:
 
 
 async def open_or_get(
-    session: AsyncSession, customer_id: int, reason: str, now: datetime
+    session: AsyncSession,
+    customer_id: int,
+    reason: str,
+    now: datetime,
+    *,
+    intent: str | None = None,
+    confidence: float | None = None,
+    category: Sequence[str] = (),
 ) -> tuple[Ticket, bool]:
     """Return the customer's open ticket, creating one if none is open.
 
@@ -41,6 +49,9 @@ async def open_or_get(
     if existing is not None:
         return existing, False
     ticket = Ticket(customer_id=customer_id, status=TicketStatus.NEW, reason=reason, opened_at=now)
+    ticket.intent, ticket.confidence = intent, confidence
+    if len(category) == 3:
+        ticket.category1, ticket.category2, ticket.category3 = category
     try:
         async with session.begin_nested():
             session.add(ticket)

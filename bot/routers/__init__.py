@@ -11,12 +11,14 @@ from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.routers import errors
+from bot.routers.admin import reload
 from bot.routers.customer import (
     callback,
     cancel,
     fallback,
     feedback,
     handoff,
+    language,
     orders,
     question,
     rating,
@@ -35,6 +37,7 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     customer.callback_query.middleware(context)
     customer.include_routers(
         start.build_router(),
+        language.build_router(),
         cancel.build_router(),
         rating.build_router(),
         feedback.build_router(),
@@ -54,8 +57,13 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
         close.build_router(), reply.build_router(), callback.build_staff_router()
     )
 
+    # Admin commands come first; anything else an admin writes goes on to the customer routers.
+    admin = Router(name="admin")
+    admin.message.filter(F.chat.type == "private", F.from_user.id.in_(set(settings.admin_ids)))
+    admin.include_routers(reload.build_router())
+
     root = Router(name="root")
     root.include_routers(
-        customer, operator, errors.build_router(translator, settings.default_language)
+        admin, customer, operator, errors.build_router(translator, settings.default_language)
     )
     return root

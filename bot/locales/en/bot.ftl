@@ -31,6 +31,9 @@ cmd-operator = Talk to an operator
 staff-card-title = 🆕 <b>Request #{ $ticket }</b>
 staff-card-customer = Customer: { $name } { $username } · id <code>{ $user_id }</code> · language { $language }
 staff-card-reason = Reason: { $reason }
+staff-card-category = Category: { $path }
+staff-card-intent = Intent: { $intent } ({ $confidence })
+staff-card-articles = Articles the bot showed: { $articles }
 staff-card-dialog = Dialog with the bot:
 staff-card-no-dialog = (no dialog with the bot)
 staff-card-help = Reply in this topic and the customer gets it. /close closes the request.
@@ -90,3 +93,14 @@ staff-callback-card = 📞 <b>Callback requested</b>
 staff-callback-done-button = ✅ Called back
 staff-callback-done = ✅ Called back by { $operator }
 staff-card-order = Order: #{ $number } — { $status }
+
+# Language.
+cmd-language = Change language / Сменить язык
+language-ask = Choose your language / Выберите язык:
+language-set = Done, I will speak English from now on.
+
+# Admins.
+admin-kb-reloaded = 📚 Knowledge base reloaded. Articles: { $counts }.
+admin-kb-broken = ⚠️ Knowledge base NOT reloaded — customers still get the previous version ({ $counts }). { $count } problem(s):
+    <pre>{ $problems }</pre>
+    Fix the files (the bot re-reads them by itself) or send /reload.

@@ -31,6 +31,9 @@ cmd-operator = Связаться с оператором
 staff-card-title = 🆕 <b>Обращение #{ $ticket }</b>
 staff-card-customer = Клиент: { $name } { $username } · id <code>{ $user_id }</code> · язык { $language }
 staff-card-reason = Причина: { $reason }
+staff-card-category = Категория: { $path }
+staff-card-intent = Намерение: { $intent } ({ $confidence })
+staff-card-articles = Бот показал статьи: { $articles }
 staff-card-dialog = Диалог с ботом:
 staff-card-no-dialog = (диалога с ботом не было)
 staff-card-help = Ответьте в этой теме — клиент получит сообщение. /close — закрыть обращение.
@@ -90,3 +93,14 @@ staff-callback-card = 📞 <b>Просят перезвонить</b>
 staff-callback-done-button = ✅ Перезвонил(а)
 staff-callback-done = ✅ Перезвонил(а): { $operator }
 staff-card-order = Заказ: №{ $number } — { $status }
+
+# Language.
+cmd-language = Сменить язык / Change language
+language-ask = Выберите язык / Choose your language:
+language-set = Готово, теперь я говорю по-русски.
+
+# Admins.
+admin-kb-reloaded = 📚 База знаний обновлена. Статей: { $counts }.
+admin-kb-broken = ⚠️ База знаний НЕ обновлена — клиентам отвечает прежняя версия ({ $counts }). Проблем: { $count }:
+    <pre>{ $problems }</pre>
+    Исправьте файлы — бот перечитает их сам — или пришлите /reload.

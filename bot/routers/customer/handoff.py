@@ -5,6 +5,7 @@ import logging
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.callbacks import AskOperator
 from bot.filters import AsksForPerson
 from bot.i18n import Texts
 from handoff.desk import Desk
+from nlu.categories import Categorizer, Classification
 from storage.models import Customer
 
 log = logging.getLogger(__name__)
@@ -21,14 +23,29 @@ REASONS = {
     "negative_feedback",
     "low_confidence",
     "repeat_question",
+    "failed_flow",
 }
 
 
+async def recall_contact(state: FSMContext, categorizer: Categorizer, text: str) -> Classification:
+    """What the customer's last question was about, or the categories of this text alone."""
+    remembered = Classification.from_state((await state.get_data()).get("contact"))
+    if remembered is not None:
+        return remembered
+    return Classification(None, None, categorizer.categorize(text, None))
+
+
 async def hand_off(
-    target: Message, session: AsyncSession, customer: Customer, t: Texts, desk: Desk, reason: str
+    target: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    desk: Desk,
+    reason: str,
+    contact: Classification,
 ) -> None:
     try:
-        ticket, created = await desk.open_ticket(session, customer, reason)
+        ticket, created = await desk.open_ticket(session, customer, reason, contact)
     except TelegramAPIError as exc:
         log.error("handoff failed for customer %s: %s", customer.id, type(exc).__name__)
         await target.answer(t("handoff-unavailable"))
@@ -39,9 +56,16 @@ async def hand_off(
 
 
 async def cmd_operator(
-    message: Message, session: AsyncSession, customer: Customer, t: Texts, desk: Desk
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    desk: Desk,
+    state: FSMContext,
+    categorizer: Categorizer,
 ) -> None:
-    await hand_off(message, session, customer, t, desk, "asked_for_operator")
+    contact = await recall_contact(state, categorizer, message.text or "")
+    await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
 
 
 async def operator_button(
@@ -51,11 +75,14 @@ async def operator_button(
     customer: Customer,
     t: Texts,
     desk: Desk,
+    state: FSMContext,
+    categorizer: Categorizer,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message):
         reason = callback_data.reason if callback_data.reason in REASONS else "asked_for_operator"
-        await hand_off(query.message, session, customer, t, desk, reason)
+        contact = await recall_contact(state, categorizer, "")
+        await hand_off(query.message, session, customer, t, desk, reason, contact)
 
 
 def build_router(keywords: list[str]) -> Router:

@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.i18n import Texts
 from bot.orders import Order, OrderBackend, OrderBackendError, find_order_number
 from bot.states import OrderFlow
+from nlu.categories import Classification, ClassificationFields
 from storage import events
 from storage.models import Customer
 
@@ -56,6 +57,10 @@ async def look_up(
 ) -> None:
     await state.set_state(None)
     await state.update_data(order_attempts=0)
+    contact = Classification.from_state((await state.get_data()).get("contact"))
+    seen: ClassificationFields = (
+        contact.fields() if contact else {"intent": None, "confidence": None, "category": None}
+    )
     try:
         order = await orders.lookup(number)
     except OrderBackendError:
@@ -66,6 +71,7 @@ async def look_up(
             customer_id=customer.id,
             number=number,
             result="backend_down",
+            **seen,
         )
         await session.commit()
         await message.answer(
@@ -80,6 +86,7 @@ async def look_up(
             customer_id=customer.id,
             number=number,
             result="not_found",
+            **seen,
         )
         await session.commit()
         await message.answer(
@@ -95,6 +102,7 @@ async def look_up(
         number=number,
         result="found",
         status=order.status,
+        **seen,
     )
     await session.commit()
     await message.answer(describe(t, order))

@@ -28,6 +28,7 @@ from handoff.desk import Desk
 from kb.model import Article
 from kb.render import markdown_to_telegram_html
 from kb.service import KnowledgeBaseService
+from nlu.categories import Categorizer, Classification
 from nlu.service import NLU
 from storage import events
 from storage.models import Customer
@@ -60,6 +61,7 @@ async def answer_question(
     settings: Settings,
     clock: Clock,
     orders: OrderBackend,
+    categorizer: Categorizer,
 ) -> None:
     text = message.text or ""
     if len(text) > LONG_MESSAGE:
@@ -69,12 +71,17 @@ async def answer_question(
     confidence = float(parsed["intent"]["confidence"])
     memory: dict[str, Any] = await state.get_data()
     now = clock.now()
-    seen: dict[str, Any] = {"intent": intent, "confidence": round(confidence, 4)}
+    confident = confidence >= settings.policy.confident and intent not in OUT_OF_SCOPE
+    contact = Classification(
+        intent, confidence, categorizer.categorize(text, intent if confident else None)
+    )
+    await state.update_data(contact=contact.to_state())
+    seen = contact.fields()
 
-    if confidence >= settings.policy.confident and intent not in OUT_OF_SCOPE:
+    if confident:
         if intent == "talk_to_operator":
             events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
-            await hand_off(message, session, customer, t, desk, "asked_for_operator")
+            await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
             return
         if intent == "order_status":
             events.log(session, "flow_order_status", now, customer_id=customer.id, **seen)

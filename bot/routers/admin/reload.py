@@ -1,0 +1,27 @@
+"""/reload: re-read the knowledge base now and report the result."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import Message
+
+from bot.admins import AdminNotifier, describe_reload
+from kb.service import KnowledgeBaseService
+
+
+async def cmd_reload(
+    message: Message, kb: KnowledgeBaseService, admin_notifier: AdminNotifier
+) -> None:
+    result = await asyncio.to_thread(kb.reload)
+    await message.answer(
+        describe_reload(admin_notifier.t, result, str(kb.directory)), parse_mode="HTML"
+    )
+
+
+def build_router() -> Router:
+    router = Router(name="admin.reload")
+    router.message.register(cmd_reload, Command("reload"))
+    return router

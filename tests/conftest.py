@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -88,6 +88,8 @@ def settings_for(tmp_path: Path, emulator: TelegramEmulator) -> Callable[..., Se
             "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
             "kb_dir": ROOT / "kb" / "articles",
             "polling_timeout": 5,
+            # Tests drive the KB watcher by hand (KBWatcher.check), never by wall-clock time.
+            "kb": {"reload_interval": 0},
         }
         values.update(overrides)
         return load_settings(ROOT / "config.yml", **values)
@@ -123,15 +125,34 @@ class RunningBot:
         return make_sessionmaker(self.app.engine)
 
 
+Launch = Callable[..., Awaitable[RunningBot]]
+
+
 @pytest.fixture
-async def bot(
-    settings: Settings, clock: FakeClock, emulator: TelegramEmulator
-) -> AsyncIterator[RunningBot]:
-    app = await build_app(settings, clock)
-    task = asyncio.create_task(app.run_polling())
+async def launch(
+    settings_for: Callable[..., Settings],
+    staff: StaffGroup,
+    clock: FakeClock,
+    emulator: TelegramEmulator,
+) -> AsyncIterator[Launch]:
+    """Start the real bot with setting overrides: `await launch(admin_ids=[...])`."""
+    started: list[RunningBot] = []
+
+    async def start(**overrides: Any) -> RunningBot:
+        app = await build_app(settings_for(staff.id, **overrides), clock)
+        running = RunningBot(app, asyncio.create_task(app.run_polling()), emulator)
+        started.append(running)
+        return running
+
     try:
-        yield RunningBot(app, task, emulator)
+        yield start
     finally:
-        await app.dispatcher.stop_polling()
-        await task
-        await app.close()
+        for running in started:
+            await running.app.dispatcher.stop_polling()
+            await running.task
+            await running.app.close()
+
+
+@pytest.fixture
+async def bot(launch: Launch) -> RunningBot:
+    return await launch()

@@ -35,18 +35,31 @@ def operator_only(t: Texts, reason: str) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[operator_button(t, reason)]])
 
 
-def feedback(t: Texts, article_id: str) -> InlineKeyboardMarkup:
+def article_links(article: Article | None) -> list[list[InlineKeyboardButton]]:
+    if article is None:
+        return []
+    return [[InlineKeyboardButton(text=text, url=url)] for text, url in article.buttons]
+
+
+def feedback(t: Texts, article: Article) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
+            *article_links(article),
             [
                 InlineKeyboardButton(
                     text=t("kb-feedback-up"),
-                    callback_data=Feedback(article=article_id, useful=True).pack(),
+                    callback_data=Feedback(article=article.id, useful=True).pack(),
                 ),
                 InlineKeyboardButton(
                     text=t("kb-feedback-down"),
-                    callback_data=Feedback(article=article_id, useful=False).pack(),
+                    callback_data=Feedback(article=article.id, useful=False).pack(),
                 ),
-            ]
+            ],
         ]
     )
+
+
+def links_only(article: Article | None) -> InlineKeyboardMarkup | None:
+    """What stays under an answer once it was rated: its link buttons, if any."""
+    rows = article_links(article)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

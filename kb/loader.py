@@ -6,6 +6,7 @@ admin can fix a broken edit in one pass.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from kb.model import Article, KBError, KnowledgeBase, Problem
 
 LANGUAGES = ("ru", "en")
 REQUIRED = ("id", "title", "language")
+MAX_BUTTONS = 8
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 KNOWN_KEYS = {"id", "title", "language", "category", "intents", "aliases", "buttons"}
 
 
@@ -63,6 +66,9 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
     for key in REQUIRED:
         if not meta.get(key):
             problems.append(Problem(path, 1, f"missing required key '{key}'"))
+    if meta.get("id") and not ID_RE.match(str(meta["id"])):
+        # Ids travel in Telegram's 64-byte callback data and in operators' /kb commands.
+        problems.append(Problem(path, line_of("id"), "id must be 1-40 of a-z, 0-9, '-' and '_'"))
     for key in meta:
         if key not in KNOWN_KEYS:
             problems.append(Problem(path, line_of(str(key)), f"unknown key '{key}'"))
@@ -82,6 +88,16 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         problems.append(
             Problem(path, line_of("category"), "category must have 3 levels: [area, type, topic]")
         )
+    buttons = _buttons(meta.get("buttons"))
+    if buttons is None:
+        problems.append(
+            Problem(
+                path,
+                line_of("buttons"),
+                "'buttons' must be a list of {text: ..., url: https://...} (at most 8)",
+            )
+        )
+        buttons = ()
     if not body:
         problems.append(Problem(path, end + 1, "the article has no text after the front matter"))
     if problems:
@@ -96,8 +112,27 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         intents=lists["intents"],
         aliases=lists["aliases"],
         intents_line=line_of("intents"),
+        buttons=buttons,
     )
     return article, []
+
+
+def _buttons(value: Any) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_BUTTONS:
+        return None
+    result = []
+    for item in value:
+        if not isinstance(item, dict) or set(item) != {"text", "url"}:
+            return None
+        text, url = item["text"], item["url"]
+        if not isinstance(text, str) or not text.strip() or len(text) > 64:
+            return None
+        if not isinstance(url, str) or not url.startswith(("https://", "http://", "tg://")):
+            return None
+        result.append((text.strip(), url))
+    return tuple(result)
 
 
 def _check_intents(articles: list[Article], known: set[str]) -> list[Problem]:

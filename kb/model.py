@@ -17,6 +17,7 @@ class Article:
     intents: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     intents_line: int = 1  # where `intents:` is, for error messages
+    buttons: tuple[tuple[str, str], ...] = ()  # (text, url) link buttons under the answer
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from bot import keyboards
 from bot.callbacks import Feedback
 from bot.clock import Clock
 from bot.i18n import Texts
+from kb.service import KnowledgeBaseService
 from storage import events
 from storage.models import Customer
 
@@ -19,6 +20,7 @@ async def article_feedback(
     customer: Customer,
     t: Texts,
     clock: Clock,
+    kb: KnowledgeBaseService,
 ) -> None:
     events.log(
         session,
@@ -33,7 +35,8 @@ async def article_feedback(
     if not isinstance(query.message, Message):
         return
     # The buttons go once used, so the same answer cannot be rated twice.
-    await query.message.edit_reply_markup(reply_markup=None)
+    article = kb.index.kb.get(callback_data.article, customer.language)
+    await query.message.edit_reply_markup(reply_markup=keyboards.links_only(article))
     if not callback_data.useful:
         await query.message.answer(
             t("kb-feedback-sorry"), reply_markup=keyboards.operator_only(t, "negative_feedback")

@@ -45,7 +45,7 @@ def article_html(t: Texts, article: Article) -> str:
 
 async def send_article(message: Message, t: Texts, article: Article) -> None:
     await message.answer(
-        article_html(t, article), parse_mode="HTML", reply_markup=keyboards.feedback(t, article.id)
+        article_html(t, article), parse_mode="HTML", reply_markup=keyboards.feedback(t, article)
     )
 
 

@@ -51,7 +51,7 @@ async def test_two_unsure_turns_in_a_row_offer_a_person(
     bot: RunningBot, make_customer: Callable[..., Customer]
 ) -> None:
     alice = make_customer()
-    alice.send("у меня на кухне завелись фиолетовые ежи")
+    alice.send("фиолетовые ежи танцуют на крыше")
     first = await alice.receives(where=lambda m: bool(buttons(m)))
     assert "Подключить оператора" not in first["text"]
     alice.send("ежи опять пришли, что делать")

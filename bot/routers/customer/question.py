@@ -8,6 +8,7 @@ asks the same thing again, the bot offers a person outright.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from aiogram import F, Router
@@ -27,8 +28,9 @@ from bot.routers.customer.orders import start_order_flow
 from handoff.desk import Desk
 from kb.model import Article
 from kb.render import markdown_to_telegram_html
+from kb.search import Match
 from kb.service import KnowledgeBaseService
-from nlu.categories import Categorizer, Classification
+from nlu.categories import Categorizer, Classification, ClassificationFields
 from nlu.service import NLU
 from storage import events
 from storage.models import Customer
@@ -47,6 +49,56 @@ async def send_article(message: Message, t: Texts, article: Article) -> None:
     await message.answer(
         article_html(t, article), parse_mode="HTML", reply_markup=keyboards.feedback(t, article)
     )
+
+
+def strong_match(
+    matches: list[Match], intent_article: Article | None, threshold: float, confident: bool
+) -> Article | None:
+    """An article the customer's words name outright, preferred over what the intent gives.
+
+    Unsure intents: the best fuzzy match at or above `threshold`. Confident intents: only an
+    article with no intents of its own (a narrow topic such as promo codes) that matches better
+    than the intent's article — "my promo code doesn't work" is about promo codes, whatever
+    broad intent it resembles.
+    """
+    if not matches or matches[0].score < threshold:
+        return None
+    best = matches[0]
+    if intent_article is None:
+        return best.article if not confident else None
+    if best.article.intents or best.article.id == intent_article.id:
+        return None
+    rival = next((m.score for m in matches if m.article.id == intent_article.id), 0.0)
+    return best.article if best.score > rival else None
+
+
+async def answer_with(
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    state: FSMContext,
+    article: Article,
+    memory: dict[str, Any],
+    now: datetime,
+    seen: ClassificationFields,
+    via: str,
+) -> None:
+    """Send an article; the same article asked for twice in a row offers a person instead."""
+    if memory.get("last_article") == article.id:
+        events.log(session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen)
+        await session.commit()
+        await state.update_data(last_article=None, unsure=0)
+        await message.answer(
+            t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
+        )
+        return
+    events.log(
+        session, "kb_answer", now, customer_id=customer.id, article=article.id, via=via, **seen
+    )
+    await session.commit()
+    await state.update_data(last_article=article.id, unsure=0)
+    await send_article(message, t, article)
 
 
 async def answer_question(
@@ -78,11 +130,19 @@ async def answer_question(
     await state.update_data(contact=contact.to_state())
     seen = contact.fields()
 
+    matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
+    if confident and intent == "talk_to_operator":
+        events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
+        await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
+        return
+    intent_article = kb.index.kb.for_intent(intent, customer.language) if confident else None
+    specific = strong_match(matches, intent_article, settings.kb.match_threshold, confident)
+    if specific is not None:
+        await answer_with(
+            message, session, customer, t, state, specific, memory, now, seen, "search"
+        )
+        return
     if confident:
-        if intent == "talk_to_operator":
-            events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
-            await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
-            return
         if intent == "order_status":
             events.log(session, "flow_order_status", now, customer_id=customer.id, **seen)
             await start_order_flow(message, parsed, session, customer, t, orders, clock, state)
@@ -98,30 +158,15 @@ async def answer_question(
             await state.update_data(unsure=0)
             await message.answer(t(f"smalltalk-{intent}"))
             return
-        article = kb.index.kb.for_intent(intent, customer.language)
-        if article is not None:
-            if memory.get("last_article") == article.id:
-                events.log(
-                    session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen
-                )
-                await session.commit()
-                await state.update_data(last_article=None, unsure=0)
-                await message.answer(
-                    t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
-                )
-                return
-            events.log(
-                session, "kb_answer", now, customer_id=customer.id, article=article.id, **seen
+        if intent_article is not None:
+            await answer_with(
+                message, session, customer, t, state, intent_article, memory, now, seen, "intent"
             )
-            await session.commit()
-            await state.update_data(last_article=article.id, unsure=0)
-            await send_article(message, t, article)
             return
 
     # Unsure: suggest articles by text similarity, and offer a person.
     unsure = int(memory.get("unsure", 0)) + 1
     await state.update_data(unsure=unsure, last_article=None)
-    matches = kb.index.search(text, customer.language, limit=max(1, settings.kb.suggestions))
     candidates = [m.article for m in matches if m.score >= settings.kb.suggest_threshold]
     candidates = candidates[: settings.kb.suggestions]
     if unsure >= settings.policy.low_confidence_turns:

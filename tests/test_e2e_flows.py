@@ -44,7 +44,7 @@ async def test_order_status_asks_for_the_number_and_reprompts_on_a_bad_one(
     john = make_customer("John", language_code="en")
     john.send("wheres my order??")
     await john.receives("send your order number")
-    john.send("it's the blue one")
+    john.send("AB-12")  # malformed
     await john.receives("does not look like an order number")
     john.send("#5512378")
     reply = await john.receives("Order #5512378")
@@ -198,3 +198,34 @@ async def test_http_order_backend(
         await app.dispatcher.stop_polling()
         await task
         await app.close()
+
+
+async def test_a_different_question_leaves_the_order_dialog(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    john = make_customer("John", language_code="en")
+    john.send("order status pls")
+    await john.receives("send your order number")
+    john.send("actually, how much does shipping cost?")
+    await john.receives("Delivery times and cost")
+    john.send("12345678")  # no longer read as an order number: the dialog was left
+    reply = await john.receives()
+    assert "Order #12345678" not in reply["text"]
+
+
+async def test_english_callback_with_an_invalid_phone(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    john = make_customer("John", language_code="en")
+    john.send("could someone phone me tomorrow?")
+    await john.receives("What is your name")
+    john.send("John Smith")
+    await john.receives("phone number")
+    john.send("call me maybe")
+    await john.receives("cannot read that number")
+    john.send("+1 555 555 5555")  # a US number with no valid area code
+    await john.receives("cannot read that number")
+    john.send("+44 7911 123456")
+    windows = await john.receives("good time")
+    john.press("18:00-21:00", windows)
+    await john.sees("We will call +447911123456, 18:00-21:00")

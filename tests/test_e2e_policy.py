@@ -93,3 +93,28 @@ async def test_out_of_scope_is_answered_honestly(
     john.send("tell me a joke about cats")
     reply = await john.receives(where=lambda m: bool(buttons(m)))
     assert "support bot" in reply["text"] or "not sure" in reply["text"].lower()
+
+
+async def test_a_narrow_article_named_outright_beats_the_broad_intent(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("промокод не применяется в корзине")
+    await alice.receives("Промокод не работает")
+    john = make_customer("John", language_code="en")
+    john.send("do you ship to Kazakhstan?")
+    await john.receives("Delivery to other countries")
+
+
+async def test_link_buttons_stay_under_an_article_once_it_is_rated(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("до скольки работает поддержка?")
+    answer = await alice.receives("Часы работы")
+    assert buttons(answer) == ["Все контакты", "👍 Помогло", "👎 Не помогло"]
+    alice.press("Помогло", answer)
+    await bot.settled()
+    rated = alice.messages()[-1]
+    assert buttons(rated) == ["Все контакты"]
+    assert rated["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://example.com/contacts"

@@ -6,21 +6,26 @@ import logging
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.filters import BaseFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.clock import Clock
+from bot.config import Settings
 from bot.i18n import Texts
 from bot.orders import Order, OrderBackend, OrderBackendError, find_order_number
 from bot.states import OrderFlow
 from nlu.categories import Classification, ClassificationFields
+from nlu.service import NLU
 from storage import events
 from storage.models import Customer
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
+NLU_INPUT_LIMIT = 1000
+NOT_AN_INTENT = ("out_of_scope", "nlu_fallback")
 
 
 def describe(t: Texts, order: Order) -> str:
@@ -130,6 +135,22 @@ async def start_order_flow(
     await message.answer(t("order-ask-number"))
 
 
+class AnswersTheQuestion(BaseFilter):
+    """False when, asked for an order number, the customer clearly asks something else
+    ("actually, how much is delivery?"): the message then goes on to the question router,
+    which leaves the dialog and answers it."""
+
+    async def __call__(self, message: Message, nlu: NLU, settings: Settings) -> bool:
+        text = message.text or ""
+        if find_order_number(text):
+            return True
+        parsed = await nlu.parse(text[:NLU_INPUT_LIMIT])
+        other_intent = parsed["intent"]["name"] not in ("order_status", *NOT_AN_INTENT)
+        return not (
+            float(parsed["intent"]["confidence"]) >= settings.policy.confident and other_intent
+        )
+
+
 async def order_number_given(
     message: Message,
     session: AsyncSession,
@@ -161,5 +182,5 @@ async def order_number_given(
 
 def build_router() -> Router:
     router = Router(name="customer.orders")
-    router.message.register(order_number_given, OrderFlow.number, F.text)
+    router.message.register(order_number_given, OrderFlow.number, F.text, AnswersTheQuestion())
     return router

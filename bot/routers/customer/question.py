@@ -116,6 +116,7 @@ async def answer_question(
     categorizer: Categorizer,
 ) -> None:
     text = message.text or ""
+    await state.set_state(None)  # a new question ends any dialog left half-way
     if len(text) > LONG_MESSAGE:
         await message.answer(t("content-too-long"))
     parsed = await nlu.parse(text[:NLU_INPUT_LIMIT])

@@ -54,6 +54,7 @@ class App:
     in_flight: InFlight
     nlu: NLU
     kb_watcher: KBWatcher
+    orders: OrderBackend
 
     async def run_polling(self) -> None:
         background = []
@@ -77,6 +78,7 @@ class App:
             log.warning("%s updates still running at shutdown", self.in_flight.count)
         await self.bot.session.close()
         await self.nlu.close()
+        await self.orders.close()
         await self.engine.dispose()
 
 
@@ -196,6 +198,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         in_flight=in_flight,
         nlu=nlu,
         kb_watcher=KBWatcher(kb, admin_notifier, settings.kb.reload_interval),
+        orders=orders,
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -19,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.admins import AdminNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.delivery import DeliveryMiddleware
 from bot.i18n import Translator
 from bot.kbwatch import KBWatcher
+from bot.middlewares.albums import AlbumMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.locks import ChatLockMiddleware
@@ -28,6 +31,8 @@ from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
 from bot.routers import build_root_router
 from handoff.desk import Desk
+from handoff.priority import Prioritiser
+from handoff.sla import SlaWatcher
 from kb.model import KBError
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, KeywordRule, Path3
@@ -55,11 +60,15 @@ class App:
     nlu: NLU
     kb_watcher: KBWatcher
     orders: OrderBackend
+    sla_watcher: SlaWatcher
+    delivery: DeliveryMiddleware
 
     async def run_polling(self) -> None:
         background = []
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
+        if self.settings.sla.check_interval > 0:
+            background.append(asyncio.create_task(self.sla_watcher.run()))
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -160,7 +169,14 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     sessionmaker = make_sessionmaker(engine)
     translator = Translator()
     bot = build_bot(settings)
+    # The logger wraps delivery, so a message retried after a 429 is logged once, when sent.
     bot.session.middleware(OutboundLogger(sessionmaker, clock))
+    delivery = DeliveryMiddleware(
+        max_attempts=settings.delivery.max_attempts,
+        group_rate_per_minute=settings.delivery.group_rate_per_minute,
+        group_burst=max(1.0, settings.delivery.group_rate_per_minute),
+    )
+    bot.session.middleware(delivery)
     desk = Desk(
         bot,
         staff_chat_id=settings.staff_chat_id,
@@ -168,6 +184,12 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         staff_language=settings.staff_language,
         history_messages=settings.handoff.history_messages,
         clock=clock,
+        hours=settings.working_hours.build(),
+        prioritiser=Prioritiser(
+            intents=settings.sla.intents,
+            urgent_words=settings.sla.urgent_words,
+            targets_minutes=dict(settings.sla.first_reply_minutes.items()),
+        ),
     )
     orders = build_orders(settings)
     categorizer = build_categorizer(settings, kb, set(nlu.engine.intents))
@@ -187,6 +209,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
+    dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
     dispatcher.update.outer_middleware(ChatLockMiddleware())
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.include_router(build_root_router(settings, translator, clock))
@@ -199,6 +222,15 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         nlu=nlu,
         kb_watcher=KBWatcher(kb, admin_notifier, settings.kb.reload_interval),
         orders=orders,
+        sla_watcher=SlaWatcher(
+            sessionmaker,
+            desk,
+            admin_notifier,
+            clock,
+            warn_before=timedelta(minutes=settings.sla.warn_before_minutes),
+            interval=settings.sla.check_interval,
+        ),
+        delivery=delivery,
     )
 
 

@@ -31,3 +31,13 @@ class CallbackDone(CallbackData, prefix="cbd"):
 
 class PickLanguage(CallbackData, prefix="lang"):
     code: str
+
+
+class TicketAction(CallbackData, prefix="tk"):
+    action: str  # take | close | category
+    ticket: int
+
+
+class PickCategory(CallbackData, prefix="tc"):
+    ticket: int
+    index: int  # into the desk's list of known category paths

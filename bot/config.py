@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
@@ -20,6 +22,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
+
+from handoff.hours import DAYS, WorkingHours, parse_interval
 
 DEFAULT_CONFIG_FILE = "config.yml"
 # The starter articles ship inside the package, so the default works from any directory.
@@ -64,6 +68,8 @@ class HandoffSettings(BaseModel):
     )
     # How many recent messages of the dialog the context card shows.
     history_messages: int = Field(default=10, ge=0, le=50)
+    # Seconds to wait for the other parts of an album before relaying it as one.
+    album_window: float = Field(default=0.5, ge=0.05, le=5)
 
 
 class OrderSettings(BaseModel):
@@ -140,6 +146,83 @@ class CategorySettings(BaseModel):
         return _three_levels(value)
 
 
+class WorkingHoursSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # IANA time zone of the schedule, e.g. Europe/Moscow.
+    timezone: str = "Europe/Moscow"
+    # Per weekday: "HH:MM-HH:MM" intervals (comma-separated for a break), "" when closed.
+    days: dict[str, str] = Field(default_factory=lambda: dict.fromkeys(DAYS, "09:00-21:00"))
+    # Dates (YYYY-MM-DD) when the desk is closed all day.
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Moscow)") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _days(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, spec in value.items():
+            if day not in DAYS:
+                raise ValueError(f"unknown day {day!r}: use {', '.join(DAYS)}")
+            for part in filter(None, (p.strip() for p in spec.split(","))):
+                try:
+                    parse_interval(part)
+                except ValueError as exc:
+                    raise ValueError(f"{day}: {part!r} is not HH:MM-HH:MM ({exc})") from None
+        return value
+
+    def build(self) -> WorkingHours:
+        week = {
+            DAYS.index(day): tuple(parse_interval(p.strip()) for p in spec.split(",") if p.strip())
+            for day, spec in self.days.items()
+        }
+        return WorkingHours(ZoneInfo(self.timezone), week, frozenset(self.holidays))
+
+
+Priority = Literal["urgent", "high", "normal", "low"]
+
+
+def _default_targets() -> dict[Priority, int]:
+    return {"urgent": 5, "high": 15, "normal": 30, "low": 120}
+
+
+def _default_intent_priorities() -> dict[str, Priority]:
+    return {"complaint": "high", "payment_failed": "high", "technical_problem": "high"}
+
+
+class SlaSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # First-reply target per priority, in working minutes.
+    first_reply_minutes: dict[Priority, int] = Field(default_factory=_default_targets)
+    # Warn in the ticket's topic this many minutes before the target is missed.
+    warn_before_minutes: int = Field(default=5, ge=0)
+    # Seconds between SLA checks (0 turns the checks off).
+    check_interval: float = Field(default=30.0, ge=0)
+    # intent -> priority (anything else is "normal").
+    intents: dict[str, Priority] = Field(default_factory=_default_intent_priorities)
+    # Words that make a ticket urgent whatever its intent (matched at word starts).
+    urgent_words: list[str] = Field(
+        default_factory=lambda: ["срочно", "немедленно", "urgent", "asap", "emergency"]
+    )
+
+
+class DeliverySettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Attempts per Bot API call on 429, 5xx and network errors before giving up.
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    # Messages per minute the bot allows itself in one group (Telegram's limit is about 20).
+    group_rate_per_minute: float = Field(default=20.0, ge=0)
+
+
 class PolicySettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -179,6 +262,9 @@ class Settings(BaseSettings):
     callback: CallbackSettings = Field(default_factory=CallbackSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     categories: CategorySettings = Field(default_factory=CategorySettings)
+    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
+    working_hours: WorkingHoursSettings = Field(default_factory=WorkingHoursSettings)
+    sla: SlaSettings = Field(default_factory=SlaSettings)
 
     @field_validator("bot_token")
     @classmethod

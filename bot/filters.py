@@ -9,7 +9,7 @@ from aiogram.filters import BaseFilter
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import customers, tickets
+from storage import customers, messages, tickets
 
 
 class HasOpenTicket(BaseFilter):
@@ -26,12 +26,22 @@ class HasOpenTicket(BaseFilter):
 
 
 class InTicketTopic(BaseFilter):
-    """Passes for a message in a forum topic that belongs to a ticket; provides `ticket`."""
+    """Passes for a message that belongs to a ticket; provides `ticket`.
+
+    In a forum: any message in the ticket's topic. In a group without topics: a reply to one
+    of the bot's messages of that ticket (its card, or a relayed customer message).
+    """
 
     async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
-        if not message.is_topic_message or message.message_thread_id is None:
+        if message.is_topic_message and message.message_thread_id is not None:
+            ticket = await tickets.by_thread(session, message.message_thread_id)
+        elif message.reply_to_message is not None and not message.is_topic_message:
+            ticket_id = await messages.ticket_of_staff_message(
+                session, message.chat.id, message.reply_to_message.message_id
+            )
+            ticket = await tickets.get(session, ticket_id) if ticket_id else None
+        else:
             return False
-        ticket = await tickets.by_thread(session, message.message_thread_id)
         return {"ticket": ticket} if ticket is not None else False
 
 

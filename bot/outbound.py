@@ -14,7 +14,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
-from aiogram.methods import CopyMessage, TelegramMethod
+from aiogram.methods import CopyMessage, CopyMessages, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message, MessageId
 from sqlalchemy.exc import SQLAlchemyError
@@ -44,7 +44,23 @@ class OutboundLogger(BaseRequestMiddleware):
             if isinstance(result, Message):
                 await self._record_message(result)
             elif isinstance(method, CopyMessage) and isinstance(result, MessageId):
-                await self._record_copy(method, result)
+                await self._record_copy(
+                    method.chat_id,
+                    method.from_chat_id,
+                    method.message_id,
+                    method.message_thread_id,
+                    result,
+                )
+            elif isinstance(method, CopyMessages) and isinstance(result, list):
+                # Telegram copies an album in ascending id order and answers in the same order.
+                for source_id, copied in zip(sorted(method.message_ids), result, strict=False):
+                    await self._record_copy(
+                        method.chat_id,
+                        method.from_chat_id,
+                        source_id,
+                        method.message_thread_id,
+                        copied,
+                    )
         except SQLAlchemyError:
             # The message did reach Telegram; failing the send now would make callers retry it.
             log.exception("could not log outbound %s", type(method).__name__)
@@ -59,20 +75,25 @@ class OutboundLogger(BaseRequestMiddleware):
             text=text_of(sent),
         )
 
-    async def _record_copy(self, method: CopyMessage, result: MessageId) -> None:
-        if not isinstance(method.chat_id, int) or not isinstance(method.from_chat_id, int):
+    async def _record_copy(
+        self,
+        chat_id: int | str,
+        from_chat_id: int | str,
+        message_id: int,
+        thread_id: int | None,
+        result: MessageId,
+    ) -> None:
+        if not isinstance(chat_id, int) or not isinstance(from_chat_id, int):
             return
         async with self.sessionmaker() as session:
-            source = await messages.find(
-                session, method.from_chat_id, method.message_id, Direction.IN
-            )
+            source = await messages.find(session, from_chat_id, message_id, Direction.IN)
         await self._record(
-            chat_id=method.chat_id,
+            chat_id=chat_id,
             message_id=result.message_id,
-            thread_id=method.message_thread_id,
+            thread_id=thread_id,
             kind=source.content_type if source else "copy",
             text=source.text if source else None,
-            source=(method.from_chat_id, method.message_id),
+            source=(from_chat_id, message_id),
         )
 
     async def _record(

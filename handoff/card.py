@@ -28,6 +28,12 @@ class CardExtras:
     order_number: str = ""
     order_result: str = ""  # the order's status, or not_found / backend_down / no_number
     articles: list[str] = field(default_factory=list)
+    callback: str = ""  # "phone, window" of a callback request, if any
+    previous_count: int = 0
+    previous_last: str = ""  # date of the latest earlier ticket
+    previous_subjects: list[str] = field(default_factory=list)
+    repeat: bool = False  # the same category within 7 days
+    sla_due: str = ""  # local time of the first-reply deadline
 
 
 def _classification(t: Texts, ticket: Ticket) -> list[str]:
@@ -53,6 +59,35 @@ def _bot_work(t: Texts, extras: CardExtras) -> list[str]:
         )
     if extras.articles:
         lines.append(t("staff-card-articles", articles=", ".join(extras.articles)))
+    if extras.callback:
+        lines.append(t("staff-card-callback", details=html.escape(extras.callback, quote=False)))
+    if extras.previous_count:
+        subjects = html.escape("; ".join(extras.previous_subjects[:3]), quote=False)
+        lines.append(
+            t(
+                "staff-card-previous",
+                count=extras.previous_count,
+                last=extras.previous_last,
+                subjects=subjects or "—",
+            )
+        )
+    if extras.repeat:
+        lines.append(t("staff-card-repeat"))
+    return lines
+
+
+def _state(t: Texts, ticket: Ticket, extras: CardExtras) -> list[str]:
+    lines = [
+        t(
+            "staff-card-state",
+            status=t(f"staff-status-{ticket.status}"),
+            priority=t(f"staff-priority-{ticket.priority}"),
+        )
+    ]
+    if ticket.assignee_name:
+        lines.append(t("staff-card-assignee", name=html.escape(ticket.assignee_name, quote=False)))
+    if extras.sla_due and ticket.first_reply_at is None:
+        lines.append(t("staff-card-sla", due=extras.sla_due))
     return lines
 
 
@@ -74,6 +109,7 @@ def render_card(
             user_id=customer.telegram_id,
             language=customer.language,
         ),
+        *_state(t, ticket, extras or CardExtras()),
         t("staff-card-reason", reason=t(f"staff-reason-{ticket.reason}")),
         *_classification(t, ticket),
         *_bot_work(t, extras or CardExtras()),

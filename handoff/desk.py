@@ -1,4 +1,5 @@
-"""The operator desk: opens tickets with a forum topic, relays both ways, closes and rates.
+"""The operator desk: tickets with a forum topic (or a reply chain when the staff group is not a
+forum), relay both ways, take / close / reopen, ratings.
 
 SQLite allows one writer at a time, so every method commits before it talks to Telegram:
 no transaction is ever held open across network I/O.
@@ -6,26 +7,39 @@ no transaction is ever held open across network I/O.
 
 from __future__ import annotations
 
+import html
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import InlineKeyboardMarkup, Message, User
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Texts, Translator
 from handoff.card import CardExtras, render_card
+from handoff.hours import WorkingHours
+from handoff.keyboards import card_keyboard
+from handoff.priority import Prioritiser
 from nlu.categories import Classification
 from storage import events, messages, tickets
-from storage.models import Customer, Ticket
+from storage.models import Customer, Direction, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
 
 TOPIC_NAME_LIMIT = 128
 # What the bot did for the customer within this window goes on the ticket's card.
 CONTEXT_WINDOW = timedelta(hours=24)
+REPEAT_WINDOW = timedelta(days=7)
+THREAD_GONE = ("message thread not found", "topic_id_invalid", "topic_deleted")
+T = TypeVar("T")
+
+
+def _thread_gone(exc: TelegramBadRequest) -> bool:
+    return any(marker in exc.message.lower() for marker in THREAD_GONE)
 
 
 class Desk:
@@ -38,6 +52,8 @@ class Desk:
         staff_language: str,
         history_messages: int,
         clock: Clock,
+        hours: WorkingHours | None = None,
+        prioritiser: Prioritiser | None = None,
     ) -> None:
         self.bot = bot
         self.staff_chat_id = staff_chat_id
@@ -45,12 +61,20 @@ class Desk:
         self.staff: Texts = translator.texts(staff_language)
         self.history_messages = history_messages
         self.clock = clock
+        self.hours = hours or WorkingHours.always_open()
+        self.prioritiser = prioritiser or Prioritiser()
+        self.forum: bool | None = None  # learnt on the first topic we try to open
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # ------------------------------------------------------------------ opening
 
     async def open_ticket(
         self, session: AsyncSession, customer: Customer, reason: str, contact: Classification
     ) -> tuple[Ticket, bool]:
         """The customer's open ticket, created with its topic and card if there was none."""
-        now = self.clock.now()
+        now = self.now()
         ticket, created = await tickets.open_or_get(
             session,
             customer.id,
@@ -61,6 +85,11 @@ class Desk:
             category=contact.category,
         )
         if created:
+            dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
+            said = [m.text or "" for m in dialog if m.direction == Direction.IN]
+            ticket.priority = self.prioritiser.priority(contact.intent, said)
+            target = self.prioritiser.first_reply_target(ticket.priority)
+            ticket.sla_due_at = self.hours.add_working_time(now, target) if target else None
             events.log(
                 session,
                 "ticket_opened",
@@ -68,98 +97,332 @@ class Desk:
                 customer_id=customer.id,
                 ticket_id=ticket.id,
                 reason=reason,
+                priority=ticket.priority,
                 **contact.fields(),
             )
         await session.commit()
-        if ticket.thread_id is None:
+        if ticket.card_message_id is None:
             # Also retries a topic that failed to open on an earlier attempt.
             await self._open_topic(session, ticket, customer)
         return ticket, created
 
-    async def _open_topic(self, session: AsyncSession, ticket: Ticket, customer: Customer) -> None:
-        dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
-        extras = await self._card_extras(session, customer)
-        name = self.staff(
-            "staff-topic-name", ticket=ticket.id, name=customer.full_name or customer.telegram_id
-        )
-        topic = await self.bot.create_forum_topic(self.staff_chat_id, name[:TOPIC_NAME_LIMIT])
-        ticket.thread_id = topic.message_thread_id
+    def reply_expected(self, at: datetime) -> datetime | None:
+        """None while the desk works; otherwise when it opens next."""
+        return None if self.hours.is_open(at) else self.hours.next_open(at)
+
+    async def _open_topic(
+        self, session: AsyncSession, ticket: Ticket, customer: Customer, recreated: bool = False
+    ) -> None:
+        thread_id: int | None = None
+        if self.forum is not False:
+            try:
+                topic = await self.bot.create_forum_topic(
+                    self.staff_chat_id, self.topic_name(ticket, customer)
+                )
+                thread_id = topic.message_thread_id
+                self.forum = True
+            except TelegramBadRequest as exc:
+                if "not a forum" not in exc.message.lower():
+                    raise
+                log.warning("staff chat is not a forum: tickets go as reply chains")
+                self.forum = False
+        ticket.thread_id = thread_id
         await session.commit()
         card = await self.bot.send_message(
             self.staff_chat_id,
-            render_card(self.staff, ticket, customer, dialog, extras),
-            message_thread_id=topic.message_thread_id,
+            await self.card_text(session, ticket, customer),
+            message_thread_id=thread_id,
             parse_mode="HTML",
+            reply_markup=card_keyboard(self.staff, ticket),
         )
         ticket.card_message_id = card.message_id
         events.log(
-            session, "topic_opened", self.clock.now(), customer_id=customer.id, ticket_id=ticket.id
+            session,
+            "topic_recreated" if recreated else "topic_opened",
+            self.now(),
+            customer_id=customer.id,
+            ticket_id=ticket.id,
+            thread_id=thread_id,
         )
         await session.commit()
+        if thread_id is not None:
+            try:
+                await self.bot.pin_chat_message(
+                    self.staff_chat_id, card.message_id, disable_notification=True
+                )
+            except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
+                log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
+        if recreated:
+            await self.bot.send_message(
+                self.staff_chat_id, self.staff("staff-topic-recreated"), message_thread_id=thread_id
+            )
 
-    async def _card_extras(self, session: AsyncSession, customer: Customer) -> CardExtras:
-        since = self.clock.now() - CONTEXT_WINDOW
+    def topic_name(self, ticket: Ticket, customer: Customer) -> str:
+        name = self.staff(
+            "staff-topic-name",
+            icon=self.staff(f"staff-topic-icon-{ticket.status}"),
+            ticket=ticket.id,
+            name=customer.full_name or str(customer.telegram_id),
+            category=ticket.category3 or ticket.category2 or "—",
+        )
+        return name[:TOPIC_NAME_LIMIT]
+
+    async def card_text(self, session: AsyncSession, ticket: Ticket, customer: Customer) -> str:
+        dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
+        if ticket.card_message_id is not None:
+            # Refreshing: the dialog as it was when the ticket opened, not the relay since.
+            dialog = [m for m in dialog if m.logged_at <= ticket.opened_at]
+        return render_card(
+            self.staff, ticket, customer, dialog, await self._card_extras(session, ticket, customer)
+        )
+
+    async def _card_extras(
+        self, session: AsyncSession, ticket: Ticket, customer: Customer
+    ) -> CardExtras:
+        since = ticket.opened_at - CONTEXT_WINDOW
         order = await events.latest(session, customer.id, "order_lookup", since)
-        articles = await events.articles_shown(session, customer.id, since)
+        callback = await events.latest(session, customer.id, "callback_requested", since)
+        earlier = await tickets.history(session, customer.id, ticket.id)
+        path = (ticket.category1, ticket.category2, ticket.category3)
+        repeat = any(
+            (t.category1, t.category2, t.category3) == path
+            and t.opened_at >= ticket.opened_at - REPEAT_WINDOW
+            for t in earlier
+        )
+        zone = self.hours.timezone
         return CardExtras(
             order_number=str(order.data.get("number") or "") if order else "",
             order_result=str(order.data.get("status") or order.data.get("result") or "")
             if order
             else "",
-            articles=articles,
+            articles=await events.articles_shown(session, customer.id, since),
+            callback=f"{callback.data.get('phone')}, {callback.data.get('window')}"
+            if callback
+            else "",
+            previous_count=len(earlier),
+            previous_last=earlier[0].opened_at.astimezone(zone).strftime("%d.%m.%Y")
+            if earlier
+            else "",
+            previous_subjects=[
+                " → ".join(p for p in (t.category2, t.category3) if p) or f"#{t.id}"
+                for t in earlier
+            ],
+            repeat=repeat and path[0] is not None,
+            sla_due=ticket.sla_due_at.astimezone(zone).strftime("%d.%m %H:%M %Z")
+            if ticket.sla_due_at
+            else "",
         )
+
+    async def refresh(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Bring the card and the topic's name in line with the ticket's state."""
+        customer = ticket.customer
+        if ticket.card_message_id is not None:
+            try:
+                await self.bot.edit_message_text(
+                    await self.card_text(session, ticket, customer),
+                    chat_id=self.staff_chat_id,
+                    message_id=ticket.card_message_id,
+                    parse_mode="HTML",
+                    reply_markup=card_keyboard(self.staff, ticket),
+                )
+            except TelegramBadRequest as exc:
+                if "not modified" not in exc.message.lower():
+                    log.warning("card of ticket %s not updated: %s", ticket.id, exc.message)
+        if ticket.thread_id is not None:
+            try:
+                await self.bot.edit_forum_topic(
+                    self.staff_chat_id, ticket.thread_id, name=self.topic_name(ticket, customer)
+                )
+            except TelegramBadRequest as exc:
+                if "not_modified" not in exc.message.lower().replace(" ", "_"):
+                    log.warning("topic of ticket %s not renamed: %s", ticket.id, exc.message)
+
+    # ----------------------------------------------------------------- sending
+
+    async def post(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        send: Callable[[int | None, ReplyParameters | None], Awaitable[T]],
+        reply_to: int | None = None,
+    ) -> T:
+        """Send something into the ticket's place in the staff chat.
+
+        Forum: into its topic; a topic that was deleted is recreated with its card and the
+        message goes there. No forum: as a reply to the ticket's card (or to `reply_to`).
+        """
+        if ticket.card_message_id is None:
+            await self._open_topic(session, ticket, ticket.customer)
+        target = reply_to or (ticket.card_message_id if ticket.thread_id is None else None)
+        reply = (
+            ReplyParameters(message_id=target, allow_sending_without_reply=True) if target else None
+        )
+        try:
+            return await send(ticket.thread_id, reply)
+        except TelegramBadRequest as exc:
+            if ticket.thread_id is None or not _thread_gone(exc):
+                raise
+        log.warning("topic of ticket %s is gone; recreating it", ticket.id)
+        await self._open_topic(session, ticket, ticket.customer, recreated=True)
+        return await send(ticket.thread_id, None)
+
+    async def say(self, session: AsyncSession, ticket: Ticket, html_text: str) -> None:
+        """A bot notice in the ticket's place (HTML)."""
+
+        async def send(thread: int | None, reply: ReplyParameters | None) -> Message:
+            return await self.bot.send_message(
+                self.staff_chat_id,
+                html_text,
+                message_thread_id=thread,
+                reply_parameters=reply,
+                parse_mode="HTML",
+            )
+
+        await self.post(session, ticket, send)
 
     async def to_staff(
-        self, session: AsyncSession, ticket: Ticket, customer: Customer, message: Message
+        self, session: AsyncSession, ticket: Ticket, customer: Customer, album: Sequence[Message]
     ) -> None:
-        """Copy a customer's message into the ticket's topic."""
-        if ticket.thread_id is None:
-            await self._open_topic(session, ticket, customer)
-        await self.bot.copy_message(
-            chat_id=self.staff_chat_id,
-            from_chat_id=message.chat.id,
-            message_id=message.message_id,
-            message_thread_id=ticket.thread_id,
-        )
-
-    async def to_customer(self, session: AsyncSession, ticket: Ticket, message: Message) -> None:
-        """Copy an operator's message from the topic to the ticket's customer, anonymously."""
-        customer = ticket.customer
-        try:
-            await self.bot.copy_message(
-                chat_id=customer.telegram_id,
-                from_chat_id=message.chat.id,
-                message_id=message.message_id,
+        """Copy a customer's message (or album, kept together) into the ticket's place."""
+        first = album[0]
+        reply_to = None
+        if first.reply_to_message is not None:
+            reply_to = await messages.counterpart(
+                session, first.chat.id, first.reply_to_message.message_id, self.staff_chat_id
             )
+        ids = [m.message_id for m in album]
+
+        async def send(thread: int | None, reply: ReplyParameters | None) -> object:
+            if len(ids) > 1:
+                return await self.bot.copy_messages(
+                    self.staff_chat_id, first.chat.id, ids, message_thread_id=thread
+                )
+            return await self.bot.copy_message(
+                self.staff_chat_id,
+                first.chat.id,
+                first.message_id,
+                message_thread_id=thread,
+                reply_parameters=reply,
+            )
+
+        await self.post(session, ticket, send, reply_to=reply_to)
+        if ticket.status == TicketStatus.WAITING:
+            ticket.status = TicketStatus.IN_PROGRESS
+            await session.commit()
+            await self.refresh(session, ticket)
+
+    async def to_customer(
+        self, session: AsyncSession, ticket: Ticket, album: Sequence[Message]
+    ) -> bool:
+        """Copy an operator's message (or album) to the ticket's customer, anonymously."""
+        customer = ticket.customer
+        first = album[0]
+        reply = None
+        if first.reply_to_message is not None:
+            target = await messages.counterpart(
+                session, self.staff_chat_id, first.reply_to_message.message_id, customer.telegram_id
+            )
+            if target is not None:
+                reply = ReplyParameters(message_id=target, allow_sending_without_reply=True)
+        try:
+            if len(album) > 1:
+                await self.bot.copy_messages(
+                    customer.telegram_id, self.staff_chat_id, [m.message_id for m in album]
+                )
+            else:
+                await self.bot.copy_message(
+                    customer.telegram_id,
+                    self.staff_chat_id,
+                    first.message_id,
+                    reply_parameters=reply,
+                )
         except TelegramForbiddenError as exc:
             customer.is_blocked = True
             events.log(
                 session,
                 "customer_blocked",
-                self.clock.now(),
+                self.now(),
                 customer_id=customer.id,
                 ticket_id=ticket.id,
             )
             await session.commit()
-            await self.bot.send_message(
-                self.staff_chat_id,
-                self.staff("staff-delivery-failed", error=exc.message),
-                message_thread_id=ticket.thread_id,
+            await self.say(
+                session, ticket, self.staff("staff-delivery-failed", error=html.escape(exc.message))
             )
-            return
-        now = self.clock.now()
-        first = tickets.mark_operator_reply(ticket, now)
-        operator_id = message.from_user.id if message.from_user else None
+            return False
+        now = self.now()
+        first_reply = tickets.mark_operator_reply(ticket, now)
+        operator = first.from_user
+        if ticket.assignee_id is None and operator is not None:
+            ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
         events.log(
             session,
             "operator_reply",
             now,
             customer_id=customer.id,
             ticket_id=ticket.id,
-            operator_id=operator_id,
-            first=first,
+            operator_id=operator.id if operator else None,
+            first=first_reply,
+            parts=len(album),
         )
         await session.commit()
+        await self.refresh(session, ticket)
+        return True
+
+    async def mirror_edit(
+        self, session: AsyncSession, edited: Message, target_chat_id: int
+    ) -> bool:
+        """Apply an edit to the relayed copy in the other chat."""
+        pair = await messages.counterpart(
+            session, edited.chat.id, edited.message_id, target_chat_id
+        )
+        if pair is None:
+            return False
+        try:
+            if edited.text is not None:
+                await self.bot.edit_message_text(
+                    edited.text,
+                    chat_id=target_chat_id,
+                    message_id=pair,
+                    entities=edited.entities,
+                    parse_mode=None,
+                )
+            elif edited.caption is not None:
+                await self.bot.edit_message_caption(
+                    chat_id=target_chat_id,
+                    message_id=pair,
+                    caption=edited.caption,
+                    caption_entities=edited.caption_entities,
+                    parse_mode=None,
+                )
+            else:
+                return False
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True
+            raise
+        return True
+
+    # ------------------------------------------------------------- operator acts
+
+    async def take(self, session: AsyncSession, ticket: Ticket, operator: User) -> tuple[bool, str]:
+        """Assign the ticket; False with the holder's name when someone else has it."""
+        if ticket.assignee_id is not None and ticket.assignee_id != operator.id:
+            return False, ticket.assignee_name or str(ticket.assignee_id)
+        ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
+        if ticket.status == TicketStatus.NEW:
+            ticket.status = TicketStatus.IN_PROGRESS
+        events.log(
+            session,
+            "ticket_taken",
+            self.now(),
+            customer_id=ticket.customer_id,
+            ticket_id=ticket.id,
+            operator_id=operator.id,
+        )
+        await session.commit()
+        await self.refresh(session, ticket)
+        return True, operator.full_name
 
     async def close(
         self,
@@ -167,12 +430,14 @@ class Desk:
         ticket: Ticket,
         operator: User | None,
         rating_kb: InlineKeyboardMarkup,
+        resolution: str | None = None,
     ) -> bool:
         """Close the ticket and its topic, tell the customer and ask for a rating."""
-        if ticket.status == "closed":
+        if ticket.status == TicketStatus.CLOSED:
             return False
-        now = self.clock.now()
+        now = self.now()
         tickets.close(ticket, operator.id if operator else None, now)
+        ticket.resolution = resolution or ticket.resolution
         events.log(
             session,
             "ticket_closed",
@@ -180,6 +445,7 @@ class Desk:
             customer_id=ticket.customer_id,
             ticket_id=ticket.id,
             operator_id=operator.id if operator else None,
+            resolution=bool(resolution),
         )
         await session.commit()
         customer = ticket.customer
@@ -192,27 +458,60 @@ class Desk:
         except TelegramForbiddenError:
             customer.is_blocked = True
             await session.commit()
-        who = operator.full_name if operator else "—"
-        await self.bot.send_message(
-            self.staff_chat_id,
-            self.staff("staff-ticket-closed", ticket=ticket.id, operator=who),
-            message_thread_id=ticket.thread_id,
+        who = html.escape(operator.full_name) if operator else "—"
+        await self.say(
+            session, ticket, self.staff("staff-ticket-closed", ticket=ticket.id, operator=who)
         )
+        await self.refresh(session, ticket)
         if ticket.thread_id is not None:
-            await self.bot.close_forum_topic(self.staff_chat_id, ticket.thread_id)
+            try:
+                await self.bot.close_forum_topic(self.staff_chat_id, ticket.thread_id)
+            except TelegramBadRequest as exc:
+                log.warning("topic of ticket %s not closed: %s", ticket.id, exc.message)
         return True
 
+    async def reopen(self, session: AsyncSession, ticket: Ticket, operator: User) -> Ticket | None:
+        """Reopen a closed ticket; returns the customer's other open ticket if there is one."""
+        other = await tickets.open_for_customer(session, ticket.customer_id)
+        if other is not None:
+            return other
+        tickets.reopen(ticket)
+        ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
+        events.log(
+            session,
+            "ticket_reopened",
+            self.now(),
+            customer_id=ticket.customer_id,
+            ticket_id=ticket.id,
+            operator_id=operator.id,
+        )
+        await session.commit()
+        if ticket.thread_id is not None:
+            try:
+                await self.bot.reopen_forum_topic(self.staff_chat_id, ticket.thread_id)
+            except TelegramBadRequest as exc:
+                log.warning("topic of ticket %s not reopened: %s", ticket.id, exc.message)
+        await self.refresh(session, ticket)
+        await self.say(
+            session,
+            ticket,
+            self.staff(
+                "staff-ticket-reopened", ticket=ticket.id, operator=html.escape(operator.full_name)
+            ),
+        )
+        return None
+
     async def rate(self, session: AsyncSession, ticket: Ticket, score: int) -> bool:
-        now = self.clock.now()
+        now = self.now()
         if not tickets.rate(ticket, score, now):
             return False
         events.log(
             session, "csat", now, customer_id=ticket.customer_id, ticket_id=ticket.id, score=score
         )
         await session.commit()
-        await self.bot.send_message(
-            self.staff_chat_id,
-            self.staff("staff-rating", ticket=ticket.id, score=score),
-            message_thread_id=ticket.thread_id,
-        )
+        await self.say(session, ticket, self.staff("staff-rating", ticket=ticket.id, score=score))
+        if score <= 2:
+            await self.say(
+                session, ticket, self.staff("staff-rating-low", ticket=ticket.id, score=score)
+            )
         return True

@@ -41,6 +41,9 @@ class Categorizer:
         self.default = default
         self._article_category = article_category
 
+    def configured_paths(self) -> set[Path3]:
+        return {c for _p, c in self._rules} | set(self._intents.values()) | {self.default}
+
     def categorize(self, text: str, intent: str | None) -> Path3:
         for pattern, category in self._rules:
             if text and pattern.search(text):

@@ -83,3 +83,46 @@ async def for_chat(session: AsyncSession, chat_id: int) -> Sequence[Message]:
         select(Message).where(Message.chat_id == chat_id).order_by(Message.id)
     )
     return rows.all()
+
+
+async def counterpart(
+    session: AsyncSession, chat_id: int, message_id: int, other_chat_id: int
+) -> int | None:
+    """The id of the message paired with (chat_id, message_id) in the other chat of a relay:
+    its copy there, or the original it was itself copied from."""
+    copy = await session.scalar(
+        select(Message.telegram_message_id)
+        .where(
+            Message.chat_id == other_chat_id,
+            Message.direction == Direction.OUT,
+            Message.source_chat_id == chat_id,
+            Message.source_message_id == message_id,
+        )
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    if copy is not None:
+        return int(copy)
+    original = await session.scalar(
+        select(Message.source_message_id).where(
+            Message.chat_id == chat_id,
+            Message.telegram_message_id == message_id,
+            Message.direction == Direction.OUT,
+            Message.source_chat_id == other_chat_id,
+        )
+    )
+    return int(original) if original is not None else None
+
+
+async def ticket_of_staff_message(
+    session: AsyncSession, chat_id: int, message_id: int
+) -> int | None:
+    """The ticket a bot message in the staff chat belongs to (non-forum reply chains)."""
+    ticket_id = await session.scalar(
+        select(Message.ticket_id).where(
+            Message.chat_id == chat_id,
+            Message.telegram_message_id == message_id,
+            Message.ticket_id.is_not(None),
+        )
+    )
+    return int(ticket_id) if ticket_id is not None else None

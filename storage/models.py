@@ -62,7 +62,8 @@ class Customer(Base):
     last_name: Mapped[str | None] = mapped_column(String(256))
     username: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(8), default="ru")
-    is_blocked: Mapped[bool] = mapped_column(default=False)
+    is_blocked: Mapped[bool] = mapped_column(default=False)  # the customer blocked the bot
+    is_banned: Mapped[bool] = mapped_column(default=False)  # an operator banned the customer
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
 
@@ -85,6 +86,7 @@ class Ticket(Base):
             sqlite_where=text("status != 'closed'"),
             postgresql_where=text("status != 'closed'"),
         ),
+        Index("ix_tickets_sla_open", "status", "sla_due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number operators see
@@ -105,6 +107,16 @@ class Ticket(Base):
     category1: Mapped[str | None] = mapped_column(String(100))  # area
     category2: Mapped[str | None] = mapped_column(String(100))  # type
     category3: Mapped[str | None] = mapped_column(String(100))  # topic
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    assignee_id: Mapped[int | None] = mapped_column(BigInteger)
+    assignee_name: Mapped[str | None] = mapped_column(String(256))
+    resolution: Mapped[str | None] = mapped_column(Text)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    reopened: Mapped[int] = mapped_column(default=0)
+    # First-reply SLA: the deadline (counted in working hours) and what was already announced.
+    sla_due_at: Mapped[datetime | None]
+    sla_warned: Mapped[bool] = mapped_column(default=False)
+    sla_breached: Mapped[bool] = mapped_column(default=False)
 
     customer: Mapped[Customer] = relationship(back_populates="tickets", lazy="joined")
 

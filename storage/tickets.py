@@ -70,7 +70,7 @@ def close(ticket: Ticket, operator_id: int | None, now: datetime) -> None:
 
 def mark_operator_reply(ticket: Ticket, now: datetime) -> bool:
     """Record an operator's reply; True when it is the ticket's first."""
-    ticket.status = TicketStatus.IN_PROGRESS
+    ticket.status = TicketStatus.WAITING  # the ball is in the customer's court
     if ticket.first_reply_at is None:
         ticket.first_reply_at = now
         return True
@@ -84,3 +84,35 @@ def rate(ticket: Ticket, score: int, now: datetime) -> bool:
     ticket.rating = score
     ticket.rated_at = now
     return True
+
+
+async def history(session: AsyncSession, customer_id: int, before_id: int) -> Sequence[Ticket]:
+    """The customer's earlier tickets, newest first."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(Ticket.customer_id == customer_id, Ticket.id < before_id)
+        .order_by(Ticket.id.desc())
+    )
+    return rows.all()
+
+
+async def awaiting_first_reply(session: AsyncSession) -> Sequence[Ticket]:
+    """Open tickets with an SLA deadline and no operator reply yet."""
+    rows = await session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.status != TicketStatus.CLOSED,
+            Ticket.first_reply_at.is_(None),
+            Ticket.sla_due_at.is_not(None),
+            Ticket.sla_breached.is_(False),
+        )
+        .order_by(Ticket.sla_due_at)
+    )
+    return rows.all()
+
+
+def reopen(ticket: Ticket) -> None:
+    ticket.status = TicketStatus.IN_PROGRESS
+    ticket.closed_at = None
+    ticket.closed_by = None
+    ticket.reopened += 1

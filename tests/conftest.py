@@ -90,6 +90,9 @@ def settings_for(tmp_path: Path, emulator: TelegramEmulator) -> Callable[..., Se
             "polling_timeout": 5,
             # Tests drive the KB watcher by hand (KBWatcher.check), never by wall-clock time.
             "kb": {"reload_interval": 0},
+            # Likewise the SLA checks (SlaWatcher.check), and no pacing of the staff group.
+            "sla": {"check_interval": 0},
+            "delivery": {"group_rate_per_minute": 0},
         }
         values.update(overrides)
         return load_settings(ROOT / "config.yml", **values)

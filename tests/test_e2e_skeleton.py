@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 
 from storage.models import Direction, Event, Message, Ticket, TicketStatus
-from tests.conftest import RunningBot
+from tests.conftest import Launch, RunningBot
 from tests.emulator.people import Customer, StaffGroup, buttons
 from tests.emulator.server import TelegramEmulator
 
@@ -235,12 +235,17 @@ async def test_operator_messages_outside_topics_and_in_other_groups_are_ignored(
 
 
 async def test_a_failing_update_does_not_stop_the_bot(
-    bot: RunningBot, make_customer: Callable[..., Customer], emulator: TelegramEmulator
+    launch: Launch, make_customer: Callable[..., Customer], emulator: TelegramEmulator
 ) -> None:
+    await launch(delivery={"max_attempts": 2, "group_rate_per_minute": 0})
     alice = make_customer()
-    # The KB answer hits a Telegram server error: the customer is told, nothing crashes.
+    # One server error is retried: the customer never notices.
     emulator.fail("sendMessage", code=500, description="Internal Server Error", times=1)
     alice.send("сколько стоит доставка?")
+    await alice.receives("Сроки и стоимость доставки")
+    # Errors beyond the retries fail the update: the customer is told, nothing crashes.
+    emulator.fail("sendMessage", code=500, description="Internal Server Error", times=2)
+    alice.send("как вернуть товар")
     await alice.receives("Что-то пошло не так")
     alice.send("как оплатить картой")
     await alice.receives("Способы оплаты")

@@ -46,23 +46,30 @@ class CustomerContextMiddleware(BaseMiddleware):
             open_ticket = data.get("ticket") or await tickets.open_for_customer(
                 session, customer.id
             )
-            row = await messages.record(
-                session,
-                messages.new(
-                    chat_id=event.chat.id,
-                    telegram_message_id=event.message_id,
-                    direction=Direction.IN,
-                    content_type=content_type(event),
-                    text=text_of(event),
-                    sent_at=event.date,
-                    logged_at=now,
-                    sender_id=user.id,
-                    customer_id=customer.id,
-                    ticket_id=open_ticket.id if open_ticket else None,
-                ),
-            )
-            if row is None:
+            parts: list[Message] = data.get("album") or [event]
+            recorded = [
+                await messages.record(
+                    session,
+                    messages.new(
+                        chat_id=part.chat.id,
+                        telegram_message_id=part.message_id,
+                        direction=Direction.IN,
+                        content_type=content_type(part),
+                        text=text_of(part),
+                        sent_at=part.date,
+                        logged_at=now,
+                        sender_id=user.id,
+                        customer_id=customer.id,
+                        ticket_id=open_ticket.id if open_ticket else None,
+                    ),
+                )
+                for part in parts
+            ]
+            if recorded[0] is None:
                 return None  # Telegram redelivered an update we already handled
+        if customer.is_banned:
+            await session.commit()
+            return None  # logged, never answered or relayed
         await session.commit()
         data["customer"] = customer
         data["t"] = self.translator.texts(customer.language)

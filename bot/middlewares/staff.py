@@ -28,23 +28,27 @@ class StaffContextMiddleware(BaseMiddleware):
         session: AsyncSession = data["session"]
         if isinstance(event, Message):
             ticket: Ticket | None = data.get("ticket")
-            row = await messages.record(
-                session,
-                messages.new(
-                    chat_id=event.chat.id,
-                    telegram_message_id=event.message_id,
-                    direction=Direction.IN,
-                    content_type=content_type(event),
-                    text=text_of(event),
-                    sent_at=event.date,
-                    logged_at=self.clock.now(),
-                    thread_id=event.message_thread_id,
-                    sender_id=event.from_user.id if event.from_user else None,
-                    customer_id=ticket.customer_id if ticket else None,
-                    ticket_id=ticket.id if ticket else None,
-                ),
-            )
-            if row is None:
+            parts: list[Message] = data.get("album") or [event]
+            recorded = [
+                await messages.record(
+                    session,
+                    messages.new(
+                        chat_id=part.chat.id,
+                        telegram_message_id=part.message_id,
+                        direction=Direction.IN,
+                        content_type=content_type(part),
+                        text=text_of(part),
+                        sent_at=part.date,
+                        logged_at=self.clock.now(),
+                        thread_id=part.message_thread_id,
+                        sender_id=part.from_user.id if part.from_user else None,
+                        customer_id=ticket.customer_id if ticket else None,
+                        ticket_id=ticket.id if ticket else None,
+                    ),
+                )
+                for part in parts
+            ]
+            if recorded[0] is None:
                 return None
             await session.commit()
         return await handler(event, data)

@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
+from bot.middlewares.staff_member import StaffMemberMiddleware
 from bot.routers import errors
 from bot.routers.admin import reload
 from bot.routers.customer import (
@@ -25,12 +26,13 @@ from bot.routers.customer import (
     relay,
     start,
 )
-from bot.routers.operator import close, reply
+from bot.routers.operator import card, close, commands, reply
 
 
 def build_root_router(settings: Settings, translator: Translator, clock: Clock) -> Router:
     customer = Router(name="customer")
     customer.message.filter(F.chat.type == "private")
+    customer.edited_message.filter(F.chat.type == "private")
     customer.callback_query.filter(F.message.chat.type == "private")
     context = CustomerContextMiddleware(clock, translator, settings.default_language)
     customer.message.middleware(context)
@@ -51,10 +53,20 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
 
     operator = Router(name="operator")
     operator.message.filter(F.chat.id == settings.staff_chat_id)
+    operator.edited_message.filter(F.chat.id == settings.staff_chat_id)
     operator.callback_query.filter(F.message.chat.id == settings.staff_chat_id)
+    members = StaffMemberMiddleware(
+        settings.staff_chat_id, translator.texts(settings.staff_language)
+    )
+    for observer in (operator.message, operator.edited_message, operator.callback_query):
+        observer.middleware(members)
     operator.message.middleware(StaffContextMiddleware(clock))
     operator.include_routers(
-        close.build_router(), reply.build_router(), callback.build_staff_router()
+        close.build_router(),
+        card.build_router(),
+        commands.build_router(),
+        reply.build_router(),
+        callback.build_staff_router(),
     )
 
     # Admin commands come first; anything else an admin writes goes on to the customer routers.

@@ -28,7 +28,7 @@ cmd-start = Start over
 cmd-operator = Talk to an operator
 
 # Staff-group texts (operators), in the language set by staff_language.
-staff-card-title = 🆕 <b>Request #{ $ticket }</b>
+staff-card-title = <b>Request #{ $ticket }</b>
 staff-card-customer = Customer: { $name } { $username } · id <code>{ $user_id }</code> · language { $language }
 staff-card-reason = Reason: { $reason }
 staff-card-category = Category: { $path }
@@ -36,14 +36,14 @@ staff-card-intent = Intent: { $intent } ({ $confidence })
 staff-card-articles = Articles the bot showed: { $articles }
 staff-card-dialog = Dialog with the bot:
 staff-card-no-dialog = (no dialog with the bot)
-staff-card-help = Reply in this topic and the customer gets it. /close closes the request.
+staff-card-help = Reply in this topic and the customer gets it. "!text" or /note — a note for colleagues. /kb article — send an article. /close [resolution] — close; /reopen, /ban, /unban.
 staff-reason-asked_for_operator = the customer asked for an operator
 staff-reason-kb_miss = the bot found no answer
 staff-reason-negative_feedback = the bot's answer did not help (👎)
 staff-reason-low_confidence = the bot did not understand
 staff-reason-repeat_question = the customer asked again
 staff-reason-failed_flow = the bot could not complete the request (order, callback)
-staff-topic-name = #{ $ticket } · { $name }
+staff-topic-name = { $icon } #{ $ticket } · { $name } · { $category }
 staff-ticket-closed = ✅ Request #{ $ticket } closed by { $operator }.
 staff-ticket-not-open = Request #{ $ticket } is already closed.
 staff-rating = ⭐ Customer rating for #{ $ticket }: { $score }/5
@@ -104,3 +104,68 @@ admin-kb-reloaded = 📚 Knowledge base reloaded. Articles: { $counts }.
 admin-kb-broken = ⚠️ Knowledge base NOT reloaded — customers still get the previous version ({ $counts }). { $count } problem(s):
     <pre>{ $problems }</pre>
     Fix the files (the bot re-reads them by itself) or send /reload.
+
+# Operator desk.
+staff-card-state = Status: { $status } · priority: { $priority }
+staff-card-assignee = Taken by: { $name }
+staff-card-sla = Reply by: { $due }
+staff-card-callback = Callback: { $details }
+staff-card-previous = Previous requests: { $count }, latest { $last } — { $subjects }
+staff-card-repeat = 🔁 Repeat contact: same topic within 7 days
+staff-status-new = 🆕 new
+staff-status-in_progress = 🟡 in progress
+staff-status-waiting = ⏳ waiting for customer
+staff-status-closed = ✅ closed
+staff-priority-urgent = 🔴 urgent
+staff-priority-high = 🟠 high
+staff-priority-normal = normal
+staff-priority-low = low
+staff-topic-icon-new = 🆕
+staff-topic-icon-in_progress = 🟡
+staff-topic-icon-waiting = ⏳
+staff-topic-icon-closed = ✅
+staff-button-take = ✋ Take
+staff-button-close = ✅ Close
+staff-button-category = 🏷 Category
+staff-taken = ✋ { $operator } took request #{ $ticket }.
+staff-already-taken = Already taken by { $operator }
+staff-take-done = You took the request
+staff-pick-category = Pick the category for #{ $ticket }:
+staff-category-changed = 🏷 Category of #{ $ticket }: { $path } ({ $operator })
+staff-ticket-reopened = 🔄 Request #{ $ticket } reopened by { $operator }.
+staff-reopen-busy = The customer already has an open request #{ $ticket }.
+staff-ticket-closed-resolution = Resolution: { $resolution }
+staff-note-saved = 📝 Note saved — the customer does not see it.
+staff-kb-sent = 📚 Sent the article "{ $title }" to the customer.
+staff-kb-not-found = No article found for: { $query }. Example: /kb delivery-terms or /kb refund
+staff-banned = 🚫 Customer banned: the bot no longer accepts their messages.
+staff-unbanned = ✅ Customer unbanned.
+staff-not-copyable = ⚠️ A "{ $kind }" message cannot be sent to the customer.
+staff-customer-not-copyable = ⚠️ The customer sent a "{ $kind }" message that cannot be shown here.
+staff-topic-recreated = ♻️ The request's topic had been deleted — created it again.
+staff-sla-warning = ⏰ { $minutes } min left to give the first reply on #{ $ticket }.
+staff-sla-breached = 🚨 First-reply target missed on #{ $ticket } (was due { $due }).
+admin-sla-breached = 🚨 SLA: request #{ $ticket } ({ $priority }) has no reply; it was due { $due }.
+staff-rating-low = ⚠️ Low rating { $score }/5 on #{ $ticket } — worth contacting the customer.
+admin-rating-low = ⚠️ Low rating { $score }/5 on request #{ $ticket }.
+staff-rating-comment = 💬 Comment on the rating of #{ $ticket }: { $comment }
+staff-stranger = Only members of the support group can act on requests.
+
+# Working hours, bans, rating comments.
+handoff-after-hours = We are closed right now — we will reply { $when }. Your request is in the queue; nothing will be lost.
+when-today = today after { $time }
+when-tomorrow = tomorrow after { $time }
+when-weekday = on { $day ->
+    [0] Monday
+    [1] Tuesday
+    [2] Wednesday
+    [3] Thursday
+    [4] Friday
+    [5] Saturday
+   *[6] Sunday
+} after { $time }
+when-date = on { $date } after { $time }
+handoff-banned = Your messages are no longer accepted.
+rating-comment-ask = If you like, write a few words — what went well or what we should improve. Or /cancel.
+rating-comment-thanks = Thank you, passed on to the team!
+content-not-delivered = This message could not be passed to the operator ({ $kind }). Please try text or a photo.

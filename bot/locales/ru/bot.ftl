@@ -28,7 +28,7 @@ cmd-start = Начать заново
 cmd-operator = Связаться с оператором
 
 # Staff-group texts (operators), in the language set by staff_language.
-staff-card-title = 🆕 <b>Обращение #{ $ticket }</b>
+staff-card-title = <b>Обращение #{ $ticket }</b>
 staff-card-customer = Клиент: { $name } { $username } · id <code>{ $user_id }</code> · язык { $language }
 staff-card-reason = Причина: { $reason }
 staff-card-category = Категория: { $path }
@@ -36,14 +36,14 @@ staff-card-intent = Намерение: { $intent } ({ $confidence })
 staff-card-articles = Бот показал статьи: { $articles }
 staff-card-dialog = Диалог с ботом:
 staff-card-no-dialog = (диалога с ботом не было)
-staff-card-help = Ответьте в этой теме — клиент получит сообщение. /close — закрыть обращение.
+staff-card-help = Ответьте в этой теме — клиент получит сообщение. «!текст» или /note — заметка для коллег. /kb статья — отправить статью. /close [решение] — закрыть, /reopen, /ban, /unban.
 staff-reason-asked_for_operator = клиент попросил оператора
 staff-reason-kb_miss = бот не нашёл ответа
 staff-reason-negative_feedback = ответ бота не помог (👎)
 staff-reason-low_confidence = бот не понял вопрос
 staff-reason-repeat_question = клиент повторил вопрос
 staff-reason-failed_flow = бот не смог выполнить запрос (заказ, звонок)
-staff-topic-name = #{ $ticket } · { $name }
+staff-topic-name = { $icon } #{ $ticket } · { $name } · { $category }
 staff-ticket-closed = ✅ Обращение #{ $ticket } закрыто: { $operator }.
 staff-ticket-not-open = Обращение #{ $ticket } уже закрыто.
 staff-rating = ⭐ Оценка клиента за #{ $ticket }: { $score }/5
@@ -104,3 +104,68 @@ admin-kb-reloaded = 📚 База знаний обновлена. Статей:
 admin-kb-broken = ⚠️ База знаний НЕ обновлена — клиентам отвечает прежняя версия ({ $counts }). Проблем: { $count }:
     <pre>{ $problems }</pre>
     Исправьте файлы — бот перечитает их сам — или пришлите /reload.
+
+# Operator desk.
+staff-card-state = Статус: { $status } · приоритет: { $priority }
+staff-card-assignee = Взял(а): { $name }
+staff-card-sla = Ответить до: { $due }
+staff-card-callback = Обратный звонок: { $details }
+staff-card-previous = Прошлые обращения: { $count }, последнее { $last } — { $subjects }
+staff-card-repeat = 🔁 Повторное обращение: та же тема за 7 дней
+staff-status-new = 🆕 новое
+staff-status-in_progress = 🟡 в работе
+staff-status-waiting = ⏳ ждём клиента
+staff-status-closed = ✅ закрыто
+staff-priority-urgent = 🔴 срочный
+staff-priority-high = 🟠 высокий
+staff-priority-normal = обычный
+staff-priority-low = низкий
+staff-topic-icon-new = 🆕
+staff-topic-icon-in_progress = 🟡
+staff-topic-icon-waiting = ⏳
+staff-topic-icon-closed = ✅
+staff-button-take = ✋ Взять
+staff-button-close = ✅ Закрыть
+staff-button-category = 🏷 Категория
+staff-taken = ✋ { $operator } взял(а) обращение #{ $ticket }.
+staff-already-taken = Уже взял(а): { $operator }
+staff-take-done = Вы взяли обращение
+staff-pick-category = Выберите категорию для #{ $ticket }:
+staff-category-changed = 🏷 Категория #{ $ticket }: { $path } ({ $operator })
+staff-ticket-reopened = 🔄 Обращение #{ $ticket } снова открыто: { $operator }.
+staff-reopen-busy = У клиента уже есть открытое обращение #{ $ticket }.
+staff-ticket-closed-resolution = Решение: { $resolution }
+staff-note-saved = 📝 Заметка сохранена — клиент её не видит.
+staff-kb-sent = 📚 Клиенту отправлена статья «{ $title }».
+staff-kb-not-found = Статья не найдена: { $query }. Пример: /kb delivery-terms или /kb возврат денег
+staff-banned = 🚫 Клиент заблокирован: бот больше не принимает его сообщения.
+staff-unbanned = ✅ Клиент разблокирован.
+staff-not-copyable = ⚠️ Сообщение типа «{ $kind }» нельзя переслать клиенту.
+staff-customer-not-copyable = ⚠️ Клиент прислал сообщение типа «{ $kind }», его нельзя показать здесь.
+staff-topic-recreated = ♻️ Тема обращения была удалена — создана заново.
+staff-sla-warning = ⏰ До конца срока первого ответа по #{ $ticket } осталось { $minutes } мин.
+staff-sla-breached = 🚨 Срок первого ответа по #{ $ticket } нарушен (был до { $due }).
+admin-sla-breached = 🚨 SLA: обращение #{ $ticket } ({ $priority }) без ответа, срок был до { $due }.
+staff-rating-low = ⚠️ Низкая оценка { $score }/5 по #{ $ticket } — стоит связаться с клиентом.
+admin-rating-low = ⚠️ Низкая оценка { $score }/5 по обращению #{ $ticket }.
+staff-rating-comment = 💬 Комментарий к оценке #{ $ticket }: { $comment }
+staff-stranger = Действия с обращениями доступны только участникам группы поддержки.
+
+# Working hours, bans, rating comments.
+handoff-after-hours = Сейчас мы не работаем — ответим { $when }. Обращение уже в очереди, ничего не потеряется.
+when-today = сегодня после { $time }
+when-tomorrow = завтра после { $time }
+when-weekday = { $day ->
+    [0] в понедельник
+    [1] во вторник
+    [2] в среду
+    [3] в четверг
+    [4] в пятницу
+    [5] в субботу
+   *[6] в воскресенье
+} после { $time }
+when-date = { $date } после { $time }
+handoff-banned = Ваши сообщения больше не принимаются.
+rating-comment-ask = Если хотите, напишите пару слов — что понравилось или что нам улучшить. Или /cancel.
+rating-comment-thanks = Спасибо, передали команде!
+content-not-delivered = Это сообщение не удалось передать оператору ({ $kind }). Попробуйте текстом или фото.

@@ -1,6 +1,7 @@
 """Handing a customer to a person: /operator, words like "оператор", or the button."""
 
 import logging
+from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
@@ -53,6 +54,24 @@ async def hand_off(
     await target.answer(
         t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)
     )
+    opens = desk.reply_expected(desk.now())
+    if created and opens is not None:
+        await target.answer(t("handoff-after-hours", when=describe_when(t, desk, opens)))
+
+
+def describe_when(t: Texts, desk: Desk, opens: datetime) -> str:
+    """ "today after 09:00", "on Monday after 09:00", "on 02.01 after 10:00" in desk time."""
+    zone = desk.hours.timezone
+    local, today = opens.astimezone(zone), desk.now().astimezone(zone).date()
+    clock_time = local.strftime("%H:%M")
+    days = (local.date() - today).days
+    if days == 0:
+        return t("when-today", time=clock_time)
+    if days == 1:
+        return t("when-tomorrow", time=clock_time)
+    if days < 7:
+        return t("when-weekday", day=local.weekday(), time=clock_time)
+    return t("when-date", date=local.strftime("%d.%m"), time=clock_time)
 
 
 async def cmd_operator(

@@ -1,0 +1,104 @@
+"""Operator commands in a ticket's topic: /kb (send an article), /ban, /unban."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.filters import InTicketTopic
+from bot.i18n import Translator
+from handoff.desk import Desk
+from kb.model import Article
+from kb.render import markdown_to_telegram_html
+from kb.service import KnowledgeBaseService
+from storage import events
+from storage.models import Ticket
+
+
+def find_article(
+    kb: KnowledgeBaseService, query: str, language: str, threshold: float
+) -> Article | None:
+    exact = kb.index.kb.get(query.strip().lower(), language)
+    if exact is not None:
+        return exact
+    matches = kb.index.search(query, language, limit=1)
+    return matches[0].article if matches and matches[0].score >= threshold else None
+
+
+async def send_article(
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    ticket: Ticket,
+    desk: Desk,
+    kb: KnowledgeBaseService,
+    translator: Translator,
+    settings: Settings,
+    clock: Clock,
+) -> None:
+    query = (command.args or "").strip()
+    customer = ticket.customer
+    article = (
+        find_article(kb, query, customer.language, settings.kb.suggest_threshold) if query else None
+    )
+    if article is None:
+        await message.reply(desk.staff("staff-kb-not-found", query=html.escape(query or "—")))
+        return
+    t = translator.texts(customer.language)
+    body = t("kb-answer", title=article.title, body=markdown_to_telegram_html(article.body))
+    await desk.bot.send_message(customer.telegram_id, body, parse_mode="HTML")
+    events.log(
+        session,
+        "kb_canned",
+        clock.now(),
+        customer_id=customer.id,
+        ticket_id=ticket.id,
+        article=article.id,
+        operator_id=message.from_user.id if message.from_user else None,
+    )
+    await session.commit()
+    await message.reply(
+        desk.staff("staff-kb-sent", title=html.escape(article.title)), parse_mode="HTML"
+    )
+
+
+async def ban(
+    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
+) -> None:
+    await _set_ban(message, session, ticket, desk, clock, banned=True)
+
+
+async def unban(
+    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
+) -> None:
+    await _set_ban(message, session, ticket, desk, clock, banned=False)
+
+
+async def _set_ban(
+    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock, banned: bool
+) -> None:
+    ticket.customer.is_banned = banned
+    events.log(
+        session,
+        "customer_banned" if banned else "customer_unbanned",
+        clock.now(),
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        operator_id=message.from_user.id if message.from_user else None,
+    )
+    await session.commit()
+    await message.reply(desk.staff("staff-banned" if banned else "staff-unbanned"))
+
+
+def build_router() -> Router:
+    router = Router(name="operator.commands")
+    router.message.register(send_article, Command("kb"), InTicketTopic())
+    router.message.register(ban, Command("ban"), InTicketTopic())
+    router.message.register(unban, Command("unban"), InTicketTopic())
+    return router

@@ -1,0 +1,94 @@
+"""First-reply SLA: a warning in the ticket's topic before the target, an alert to the topic
+and the admins when it is missed. Driven by the injected clock, so tests move time by hand."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.admins import AdminNotifier
+from bot.clock import Clock
+from handoff.desk import Desk
+from storage import events, tickets
+
+log = logging.getLogger(__name__)
+
+
+class SlaWatcher:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        desk: Desk,
+        notifier: AdminNotifier,
+        clock: Clock,
+        *,
+        warn_before: timedelta,
+        interval: float,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.desk = desk
+        self.notifier = notifier
+        self.clock = clock
+        self.warn_before = warn_before
+        self.interval = interval
+
+    async def check(self) -> tuple[int, int]:
+        """One pass over tickets still waiting for a first reply: (warnings, breaches) sent."""
+        warned = breached = 0
+        now = self.clock.now()
+        staff = self.desk.staff
+        zone = self.desk.hours.timezone
+        async with self.sessionmaker() as session:
+            for ticket in await tickets.awaiting_first_reply(session):
+                assert ticket.sla_due_at is not None
+                due = ticket.sla_due_at.astimezone(zone).strftime("%d.%m %H:%M")
+                if now >= ticket.sla_due_at:
+                    ticket.sla_breached = ticket.sla_warned = True
+                    events.log(
+                        session,
+                        "sla_breach",
+                        now,
+                        customer_id=ticket.customer_id,
+                        ticket_id=ticket.id,
+                        priority=ticket.priority,
+                    )
+                    await session.commit()
+                    await self.desk.say(
+                        session, ticket, staff("staff-sla-breached", ticket=ticket.id, due=due)
+                    )
+                    await self.notifier.notify(
+                        staff(
+                            "admin-sla-breached",
+                            ticket=ticket.id,
+                            due=due,
+                            priority=staff(f"staff-priority-{ticket.priority}"),
+                        )
+                    )
+                    breached += 1
+                elif not ticket.sla_warned and now >= ticket.sla_due_at - self.warn_before:
+                    ticket.sla_warned = True
+                    events.log(
+                        session,
+                        "sla_warning",
+                        now,
+                        customer_id=ticket.customer_id,
+                        ticket_id=ticket.id,
+                    )
+                    await session.commit()
+                    left = max(1, round((ticket.sla_due_at - now).total_seconds() / 60))
+                    await self.desk.say(
+                        session, ticket, staff("staff-sla-warning", ticket=ticket.id, minutes=left)
+                    )
+                    warned += 1
+        return warned, breached
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.check()
+            except Exception:  # the watcher must outlive any one failure
+                log.exception("SLA check failed; retrying")

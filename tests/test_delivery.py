@@ -1,0 +1,102 @@
+"""The delivery layer, driven by a fake transport and a fake clock (no real waiting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import SendMessage, TelegramMethod
+
+from bot.delivery import DeliveryMiddleware
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def middleware(clock: FakeTime, **kwargs: Any) -> DeliveryMiddleware:
+    return DeliveryMiddleware(sleep=clock.sleep, monotonic=clock.monotonic, **kwargs)
+
+
+class Transport:
+    """Fails with the queued errors first, then succeeds, recording what was sent."""
+
+    def __init__(self, *errors: Exception) -> None:
+        self.errors = list(errors)
+        self.sent: list[TelegramMethod[Any]] = []
+
+    async def __call__(self, bot: Any, method: TelegramMethod[Any]) -> str:
+        self.sent.append(method)
+        if self.errors:
+            raise self.errors.pop(0)
+        return "ok"
+
+
+def msg(chat_id: int = 1, text: str = "hi", parse_mode: str | None = None) -> SendMessage:
+    return SendMessage(chat_id=chat_id, text=text, parse_mode=parse_mode)
+
+
+async def test_429_waits_retry_after_and_sends_once_more() -> None:
+    clock = FakeTime()
+    method = msg()
+    transport = Transport(TelegramRetryAfter(method, "Too Many Requests", 7))
+    assert await middleware(clock)(transport, None, method) == "ok"  # type: ignore[arg-type]
+    assert clock.slept == [7] and len(transport.sent) == 2
+
+
+async def test_server_errors_back_off_exponentially_and_give_up_after_max_attempts() -> None:
+    clock = FakeTime()
+    method = msg()
+    transport = Transport(*[TelegramServerError(method, "Internal") for _ in range(5)])
+    layer = middleware(clock, max_attempts=4)
+    with pytest.raises(TelegramServerError):
+        await layer(transport, None, method)  # type: ignore[arg-type]
+    assert clock.slept == [0.5, 1.0, 2.0] and len(transport.sent) == 4
+    assert layer.stats.failures == 1 and layer.stats.retries == 3
+
+
+async def test_a_parse_error_is_resent_as_plain_text() -> None:
+    clock = FakeTime()
+    method = msg(text="<b>Order</b> &lt;42&gt; <i>broken", parse_mode="HTML")
+    transport = Transport(TelegramBadRequest(method, "Bad Request: can't parse entities: ..."))
+    await middleware(clock)(transport, None, method)  # type: ignore[arg-type]
+    resent = transport.sent[-1]
+    assert isinstance(resent, SendMessage)
+    assert resent.text == "Order <42> broken" and resent.parse_mode is None
+
+
+async def test_other_errors_are_not_retried() -> None:
+    clock = FakeTime()
+    method = msg()
+    transport = Transport(TelegramForbiddenError(method, "Forbidden: bot was blocked by the user"))
+    with pytest.raises(TelegramForbiddenError):
+        await middleware(clock)(transport, None, method)  # type: ignore[arg-type]
+    assert len(transport.sent) == 1 and clock.slept == []
+
+
+async def test_a_group_is_paced_under_its_rate_but_private_chats_are_not() -> None:
+    clock = FakeTime()
+    layer = middleware(clock, group_rate_per_minute=20, group_burst=20)
+    transport = Transport()
+    for _ in range(25):
+        await layer(transport, None, msg(chat_id=-100))  # type: ignore[arg-type]
+    # 20 go at once; each of the next five waits its 3 seconds.
+    assert clock.slept == pytest.approx([3.0] * 5)
+    for _ in range(50):
+        await layer(transport, None, msg(chat_id=42))  # type: ignore[arg-type]
+    assert len(clock.slept) == 5

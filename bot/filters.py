@@ -9,7 +9,7 @@ from aiogram.filters import BaseFilter
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import customers, messages, tickets
+from storage import customers, tickets
 
 
 class HasOpenTicket(BaseFilter):
@@ -36,10 +36,9 @@ class InTicketTopic(BaseFilter):
         if message.is_topic_message and message.message_thread_id is not None:
             ticket = await tickets.by_thread(session, message.message_thread_id)
         elif message.reply_to_message is not None and not message.is_topic_message:
-            ticket_id = await messages.ticket_of_staff_message(
+            ticket = await tickets.of_staff_message(
                 session, message.chat.id, message.reply_to_message.message_id
             )
-            ticket = await tickets.get(session, ticket_id) if ticket_id else None
         else:
             return False
         return {"ticket": ticket} if ticket is not None else False

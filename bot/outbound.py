@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.content import content_type, text_of
 from storage import customers, messages, tickets
-from storage.models import Direction
+from storage.models import Direction, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,7 @@ class OutboundLogger(BaseRequestMiddleware):
             thread_id=sent.message_thread_id,
             kind=content_type(sent),
             text=text_of(sent),
+            reply_to=sent.reply_to_message.message_id if sent.reply_to_message else None,
         )
 
     async def _record_copy(
@@ -94,7 +95,26 @@ class OutboundLogger(BaseRequestMiddleware):
             kind=source.content_type if source else "copy",
             text=source.text if source else None,
             source=(from_chat_id, message_id),
+            source_ticket=source.ticket_id if source else None,
         )
+
+    @staticmethod
+    async def _staff_ticket(
+        session: AsyncSession,
+        chat_id: int,
+        thread_id: int | None,
+        source_ticket: int | None,
+        reply_to: int | None,
+    ) -> Ticket | None:
+        """The ticket a bot message in the staff chat belongs to: by topic, by the relayed
+        original, or (a group without topics) by the message it replies to."""
+        if thread_id is not None:
+            return await tickets.by_thread(session, thread_id)
+        if source_ticket is not None:
+            return await tickets.get(session, source_ticket)
+        if reply_to is not None:
+            return await tickets.of_staff_message(session, chat_id, reply_to)
+        return None
 
     async def _record(
         self,
@@ -105,6 +125,8 @@ class OutboundLogger(BaseRequestMiddleware):
         kind: str,
         text: str | None,
         source: tuple[int, int] | None = None,
+        source_ticket: int | None = None,
+        reply_to: int | None = None,
     ) -> None:
         now = self.clock.now()
         async with self.sessionmaker() as session:
@@ -115,8 +137,10 @@ class OutboundLogger(BaseRequestMiddleware):
                     customer_id = customer.id
                     ticket = await tickets.open_for_customer(session, customer.id)
                     ticket_id = ticket.id if ticket else None
-            elif thread_id is not None:
-                ticket = await tickets.by_thread(session, thread_id)
+            else:
+                ticket = await self._staff_ticket(
+                    session, chat_id, thread_id, source_ticket, reply_to
+                )
                 if ticket is not None:
                     customer_id, ticket_id = ticket.customer_id, ticket.id
             await messages.record(

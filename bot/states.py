@@ -11,3 +11,7 @@ class CallbackFlow(StatesGroup):
     name = State()
     phone = State()
     window = State()
+
+
+class RatingComment(StatesGroup):
+    text = State()

@@ -112,17 +112,3 @@ async def counterpart(
         )
     )
     return int(original) if original is not None else None
-
-
-async def ticket_of_staff_message(
-    session: AsyncSession, chat_id: int, message_id: int
-) -> int | None:
-    """The ticket a bot message in the staff chat belongs to (non-forum reply chains)."""
-    ticket_id = await session.scalar(
-        select(Message.ticket_id).where(
-            Message.chat_id == chat_id,
-            Message.telegram_message_id == message_id,
-            Message.ticket_id.is_not(None),
-        )
-    )
-    return int(ticket_id) if ticket_id is not None else None

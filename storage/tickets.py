@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Ticket, TicketStatus
+from storage.models import Message, Ticket, TicketStatus
 
 
 async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
@@ -116,3 +116,20 @@ def reopen(ticket: Ticket) -> None:
     ticket.closed_at = None
     ticket.closed_by = None
     ticket.reopened += 1
+
+
+async def of_staff_message(session: AsyncSession, chat_id: int, message_id: int) -> Ticket | None:
+    """The ticket whose card, or one of whose logged messages, is this staff-chat message."""
+    by_card = await session.scalar(
+        select(Ticket).where(Ticket.card_message_id == message_id).order_by(Ticket.id.desc())
+    )
+    if by_card is not None:
+        return by_card
+    ticket_id = await session.scalar(
+        select(Message.ticket_id).where(
+            Message.chat_id == chat_id,
+            Message.telegram_message_id == message_id,
+            Message.ticket_id.is_not(None),
+        )
+    )
+    return await session.get(Ticket, ticket_id) if ticket_id is not None else None

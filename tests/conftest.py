@@ -142,7 +142,8 @@ async def launch(
     started: list[RunningBot] = []
 
     async def start(**overrides: Any) -> RunningBot:
-        app = await build_app(settings_for(staff.id, **overrides), clock)
+        chat_id = overrides.pop("staff_chat_id", staff.id)
+        app = await build_app(settings_for(chat_id, **overrides), clock)
         running = RunningBot(app, asyncio.create_task(app.run_polling()), emulator)
         started.append(running)
         return running

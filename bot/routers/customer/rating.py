@@ -1,14 +1,22 @@
-"""CSAT: the 1-5 buttons sent when a ticket closes."""
+"""CSAT: the 1-5 buttons sent when a ticket closes, then an optional comment."""
 
-from aiogram import Router
+import html
+
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.admins import AdminNotifier
 from bot.callbacks import RateTicket
+from bot.clock import Clock
 from bot.i18n import Texts
+from bot.states import RatingComment
 from handoff.desk import Desk
-from storage import tickets
+from storage import events, tickets
 from storage.models import Customer
+
+COMMENT_LIMIT = 2000
 
 
 async def rate_ticket(
@@ -18,6 +26,8 @@ async def rate_ticket(
     customer: Customer,
     t: Texts,
     desk: Desk,
+    state: FSMContext,
+    admin_notifier: AdminNotifier,
 ) -> None:
     ticket = await tickets.get(session, callback_data.ticket)
     # Forged or stale payloads (another customer's ticket, a score out of range) do nothing.
@@ -28,11 +38,52 @@ async def rate_ticket(
         await query.answer(t("rating-already"))
         return
     await query.answer()
+    if callback_data.score <= 2:
+        await admin_notifier.notify(
+            desk.staff("admin-rating-low", ticket=ticket.id, score=callback_data.score)
+        )
     if isinstance(query.message, Message):
         await query.message.edit_text(t("rating-thanks", score=callback_data.score))
+        await state.set_state(RatingComment.text)
+        await state.update_data(rating_ticket=ticket.id)
+        await query.message.answer(t("rating-comment-ask"))
+
+
+async def rating_comment(
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    desk: Desk,
+    state: FSMContext,
+    clock: Clock,
+) -> None:
+    ticket_id = (await state.get_data()).get("rating_ticket")
+    await state.set_state(None)
+    ticket = await tickets.get(session, int(ticket_id)) if ticket_id else None
+    if ticket is None or ticket.customer_id != customer.id:
+        return
+    comment = (message.text or "").strip()[:COMMENT_LIMIT]
+    ticket.rating_comment = comment
+    events.log(
+        session,
+        "csat_comment",
+        clock.now(),
+        customer_id=customer.id,
+        ticket_id=ticket.id,
+        score=ticket.rating,
+    )
+    await session.commit()
+    await message.answer(t("rating-comment-thanks"))
+    await desk.say(
+        session,
+        ticket,
+        desk.staff("staff-rating-comment", ticket=ticket.id, comment=html.escape(comment)),
+    )
 
 
 def build_router() -> Router:
     router = Router(name="customer.rating")
     router.callback_query.register(rate_ticket, RateTicket.filter())
+    router.message.register(rating_comment, RatingComment.text, F.text, ~F.text.startswith("/"))
     return router

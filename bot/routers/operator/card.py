@@ -62,7 +62,6 @@ async def category_button(
     await query.message.answer(
         desk.staff("staff-pick-category", ticket=callback_data.ticket),
         reply_markup=category_picker(callback_data.ticket, paths),
-        message_thread_id=query.message.message_thread_id,
     )
 
 

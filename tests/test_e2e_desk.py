@@ -1,0 +1,459 @@
+"""The operator desk as operators and customers meet it: every content type both ways, albums,
+edits, replies, Take, notes, /kb, bans, lost topics, a group without topics, Telegram's limits,
+SLA and working hours on a controllable clock, CSAT."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.models import Customer as CustomerRow
+from storage.models import Event, Ticket, TicketStatus
+from tests.conftest import FakeClock, Launch, RunningBot
+from tests.emulator.people import Customer, Operator, StaffGroup, buttons
+from tests.emulator.server import JSON, TelegramEmulator
+
+
+async def open_ticket(customer: Customer, staff: StaffGroup, first: str = "/operator") -> Any:
+    customer.send(first)
+    await customer.receives(where=lambda m: "#" in (m.get("text") or ""))
+    return await staff.new_topic(name=customer.name)
+
+
+def media(emulator: TelegramEmulator, kind: str, file_id: str) -> JSON:
+    return {kind: emulator._media_object(kind, file_id)}
+
+
+def kinds(messages: list[JSON]) -> list[str]:
+    found = []
+    for m in messages:
+        for key in (
+            "text",
+            "photo",
+            "video",
+            "document",
+            "voice",
+            "audio",
+            "sticker",
+            "location",
+            "contact",
+            "animation",
+            "video_note",
+        ):
+            if key in m:
+                found.append(key)
+                break
+    return found
+
+
+async def events_of(bot: RunningBot, kind: str) -> list[Event]:
+    await bot.settled()
+    async with bot.sessionmaker() as session:
+        return list((await session.scalars(select(Event).where(Event.type == kind))).all())
+
+
+async def test_every_content_type_both_ways_and_albums_together(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    thread = topic.thread_id
+
+    contents: list[JSON] = [
+        {"text": "текст"},
+        {**media(emulator, "photo", "ph-1"), "caption": "фото с подписью"},
+        media(emulator, "video", "vid-1"),
+        media(emulator, "document", "doc-1"),
+        media(emulator, "voice", "voice-1"),
+        media(emulator, "audio", "audio-1"),
+        media(emulator, "sticker", "st-1"),
+        {"location": {"latitude": 55.75, "longitude": 37.62}},
+        {"contact": {"phone_number": "+79161234567", "first_name": "Алиса"}},
+    ]
+    for content in contents:
+        alice.send_content(content)
+    await emulator.wait_until(
+        lambda: len(staff.topic_messages(thread)) >= 1 + len(contents), what="relay to staff"
+    )
+    relayed = staff.topic_messages(thread)[1:]
+    assert kinds(relayed) == [
+        "text",
+        "photo",
+        "video",
+        "document",
+        "voice",
+        "audio",
+        "sticker",
+        "location",
+        "contact",
+    ]
+    assert relayed[1]["caption"] == "фото с подписью"
+
+    # An album of three photos arrives as one album, in order.
+    for index in range(3):
+        alice.send_content({**media(emulator, "photo", f"alb-{index}"), "media_group_id": "A1"})
+    await emulator.wait_until(
+        lambda: len(staff.topic_messages(thread)) >= 4 + len(contents), what="album relay"
+    )
+    album = staff.topic_messages(thread)[-3:]
+    assert len({m.get("media_group_id") for m in album}) == 1 and album[0].get("media_group_id")
+    assert [m["photo"][0]["file_id"] for m in album] == ["alb-0", "alb-1", "alb-2"]
+    assert len(emulator.calls_of("copyMessages")) == 1
+
+    # And back: each kind from the operator reaches the customer, copied (anonymous).
+    seen = len(alice.messages())
+    for content in contents:
+        olga.sends_in(thread, content)
+    await emulator.wait_until(
+        lambda: len(alice.messages()) >= seen + len(contents), what="relay to customer"
+    )
+    back = alice.messages()[seen:]
+    assert kinds(back) == kinds(relayed)
+    assert all("forward_origin" not in m and "Ольга" not in str(m) for m in back)
+
+    for index in range(2):
+        emulator.user_message(
+            staff.id,
+            olga.id,
+            {**media(emulator, "photo", f"op-{index}"), "media_group_id": "B1"},
+            thread_id=thread,
+        )
+    await emulator.wait_until(lambda: len(alice.messages()) >= seen + len(contents) + 2)
+    pair = alice.messages()[-2:]
+    assert pair[0].get("media_group_id") and pair[0]["media_group_id"] == pair[1]["media_group_id"]
+
+
+async def test_edits_are_mirrored_and_replies_keep_their_target(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    sent = alice.send("мой заказ 12346")
+    copy = await staff.receives_in(topic.thread_id, "12346")
+    emulator.user_edit(alice.id, sent["message_id"], "мой заказ 123456")
+    await emulator.wait_until(
+        lambda: emulator.messages[(staff.id, copy["message_id"])]["text"] == "мой заказ 123456",
+        what="the customer's edit in the topic",
+    )
+    answer = olga.says_in(topic.thread_id, "Заказ в пути", reply_to=copy["message_id"])
+    delivered = await alice.receives("Заказ в пути")
+    assert delivered["reply_to_message"]["message_id"] == sent["message_id"]
+    emulator.user_edit(staff.id, answer["message_id"], "Заказ в пути, будет завтра")
+    await alice.sees("Заказ в пути, будет завтра")
+
+
+async def test_take_notes_kb_and_a_second_operator(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga, ivan = staff.operator("Ольга"), staff.operator("Иван")
+    topic = await open_ticket(alice, staff)
+    card = staff.topic_messages(topic.thread_id)[0]
+    assert buttons(card) == ["✋ Взять", "✅ Закрыть", "🏷 Категория"]
+    assert card["message_id"] in emulator.chats[staff.id].pinned
+
+    olga.press(card, "Взять")
+    await staff.receives_in(topic.thread_id, "Ольга взял(а) обращение #1")
+    card = emulator.messages[(staff.id, card["message_id"])]
+    assert "Взял(а): Ольга" in card["text"] and "в работе" in card["text"]
+    assert topic.name.startswith("🟡")
+    query = ivan.press(card, "Закрыть")  # closing stays open to anyone; taking does not
+    del query
+    await alice.receives("закрыто")
+
+
+async def test_second_take_is_refused_notes_stay_internal_and_kb_sends_an_article(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga, ivan = staff.operator("Ольга"), staff.operator("Иван")
+    topic = await open_ticket(alice, staff)
+    card = copy.deepcopy(staff.topic_messages(topic.thread_id)[0])
+    olga.press(card, "Взять")
+    await staff.receives_in(topic.thread_id, "взял(а)")
+    # Ivan still has the old card with the button on screen.
+    query = ivan.press(card, "Взять")
+    await emulator.wait_until(lambda: query in emulator.callback_answers)
+    assert "Уже взял(а): Ольга" in emulator.callback_answers[query]["text"]
+
+    before = len(alice.messages())
+    olga.says_in(topic.thread_id, "!клиент сердитый, аккуратно")
+    ivan.says_in(topic.thread_id, "/note проверил платёж — всё ок")
+    await staff.receives_in(topic.thread_id, "Заметка сохранена")
+    olga.says_in(topic.thread_id, "/kb refund-timing")
+    await alice.receives("Когда вернутся деньги")
+    olga.says_in(topic.thread_id, "/kb промокод не применяется")
+    await alice.receives("Промокод не работает")
+    await bot.settled()
+    texts = [m.get("text") or "" for m in alice.messages()[before:]]
+    assert not any("сердитый" in t or "проверил" in t for t in texts)
+    assert len(await events_of(bot, "note")) == 2
+
+
+async def test_burst_of_first_messages_makes_one_topic(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    alice = make_customer()
+    alice.send("оператор!")
+    alice.send("позовите человека")
+    alice.send("/operator")
+    await bot.settled()
+    assert len(staff.topics()) == 1
+    async with bot.sessionmaker() as session:
+        assert len((await session.scalars(select(Ticket))).all()) == 1
+
+
+async def test_a_deleted_topic_is_recreated_and_the_message_delivered(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    topic = await open_ticket(alice, staff)
+    emulator.delete_topic(staff.id, topic.thread_id)
+    alice.send("вы тут?")
+    new = await emulator.wait_until(
+        lambda: next((t for t in staff.topics() if not t.deleted), None), what="a new topic"
+    )
+    assert new.thread_id != topic.thread_id
+    await staff.receives_in(new.thread_id, "вы тут?")
+    await staff.receives_in(new.thread_id, "создана заново")
+    assert "#1" in staff.topic_messages(new.thread_id)[0]["text"]  # the card again
+
+
+async def test_a_429_in_the_middle_of_a_relay_delivers_exactly_once(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=429, retry_after=1, times=1)
+    olga.says_in(topic.thread_id, "ответ после лимита")
+    await alice.receives("ответ после лимита")
+    await bot.settled()
+    assert [t for t in alice.texts() if t == "ответ после лимита"] == ["ответ после лимита"]
+    failed = [c for c in emulator.calls_of("copyMessage") if not c.ok]
+    assert len(failed) == 1 and "Too Many Requests" in (failed[0].error or "")
+
+
+async def test_a_parse_error_falls_back_to_plain_text(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    topic = await open_ticket(alice, staff)
+    emulator.fail(
+        "sendMessage",
+        code=400,
+        description="Bad Request: can't parse entities: Unsupported start tag",
+        when=lambda params: params.get("parse_mode") == "HTML",
+    )
+    olga = staff.operator("Ольга")
+    olga.says_in(topic.thread_id, "/close")
+    note = await staff.receives_in(topic.thread_id, "закрыто")
+    assert "<" not in note["text"] and "entities" not in note
+    await alice.receives("закрыто")
+
+
+async def test_a_customer_who_blocked_the_bot_is_reported(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.blocked_by.add(alice.id)
+    olga.says_in(topic.thread_id, "вы здесь?")
+    await staff.receives_in(topic.thread_id, "Не удалось доставить")
+
+
+async def test_a_group_without_topics_works_by_replies(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    emulator: TelegramEmulator,
+) -> None:
+    group = StaffGroup(emulator, emulator.add_group("Plain desk", forum=False))
+    olga = group.operator("Ольга")
+    await launch(staff_chat_id=group.id)
+    alice = make_customer()
+    alice.send("/operator")
+    await alice.receives("обращение #1")
+    card = await emulator.wait_until(
+        lambda: next(
+            (
+                m
+                for m in emulator.chat_messages(group.id, from_bot=True)
+                if "#1" in m.get("text", "")
+            ),
+            None,
+        )
+    )
+    alice.send("у меня вопрос")
+    relayed = await emulator.wait_until(
+        lambda: next(
+            (
+                m
+                for m in emulator.chat_messages(group.id, from_bot=True)
+                if m.get("text") == "у меня вопрос"
+            ),
+            None,
+        )
+    )
+    assert relayed["reply_to_message"]["message_id"] == card["message_id"]
+    olga.says_in_general("просто болтаем")  # not a reply: not relayed
+    emulator.user_message(group.id, olga.id, {"text": "отвечаю"}, reply_to=relayed["message_id"])
+    await alice.receives("отвечаю")
+    await bot_settled(emulator)
+    assert "болтаем" not in " ".join(alice.texts())
+
+
+async def bot_settled(emulator: TelegramEmulator) -> None:
+    await emulator.wait_until(lambda: not emulator.updates, what="updates consumed")
+
+
+async def test_a_stranger_in_the_staff_group_cannot_act(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    topic = await open_ticket(alice, staff)
+    stranger = emulator.add_user("Mallory")  # never joined the group
+    emulator.user_message(
+        staff.id, stranger["id"], {"text": "hi from outside"}, thread_id=topic.thread_id
+    )
+    card = staff.topic_messages(topic.thread_id)[0]
+    query = Operator(emulator, stranger, staff).press(card, "Закрыть")
+    await emulator.wait_until(lambda: query in emulator.callback_answers)
+    assert "только участникам" in emulator.callback_answers[query]["text"]
+    await bot.settled()
+    assert "hi from outside" not in " ".join(alice.texts())
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+        assert ticket is not None and ticket.status != TicketStatus.CLOSED
+
+
+async def test_sla_warning_then_breach_alert_on_the_clock(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    clock: FakeClock,
+) -> None:
+    admin = make_customer("Админ")
+    bot = await launch(admin_ids=[admin.id])
+    alice = make_customer()
+    topic = await open_ticket(alice, staff, "Срочно позовите оператора, списали деньги дважды")
+    card = staff.topic_messages(topic.thread_id)[0]
+    assert "срочный" in card["text"]
+    clock.advance(minutes=1)
+    assert await bot.app.sla_watcher.check() == (1, 0)  # urgent: 5 min, warned 5 min before
+    await staff.receives_in(topic.thread_id, "До конца срока первого ответа")
+    clock.advance(minutes=4)
+    assert await bot.app.sla_watcher.check() == (0, 1)
+    await staff.receives_in(topic.thread_id, "нарушен")
+    await admin.receives("SLA: обращение #1")
+    assert await bot.app.sla_watcher.check() == (0, 0)  # once
+    assert len(await events_of(bot, "sla_breach")) == 1
+
+
+async def test_after_hours_the_customer_is_told_when_to_expect_an_answer(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    clock: FakeClock,
+) -> None:
+    clock.current = datetime(2026, 11, 20, 19, 30, tzinfo=UTC)  # Friday 22:30 in Moscow
+    await launch(working_hours={"days": {"sat": "", "sun": ""}})
+    alice = make_customer()
+    alice.send("/operator")
+    await alice.receives("обращение #1")
+    await alice.receives("ответим в понедельник после 09:00")
+    john = make_customer("John", language_code="en")
+    clock.current = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # Monday 08:00 in Moscow
+    john.send("/operator")
+    await john.receives("request #2")
+    await john.receives("we will reply today after 09:00")
+    await staff.new_topic(name="John")
+
+
+async def test_low_csat_raises_an_alert_and_a_comment_reaches_the_topic(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+) -> None:
+    admin = make_customer("Админ")
+    await launch(admin_ids=[admin.id])
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    olga.says_in(topic.thread_id, "/close вернули деньги")
+    rating = await alice.receives("Оцените")
+    alice.press("1", rating)
+    await alice.receives("пару слов")
+    await staff.receives_in(topic.thread_id, "Низкая оценка 1/5")
+    await admin.receives("Низкая оценка 1/5 по обращению #1")
+    alice.send("долго ждал ответа")
+    await alice.receives("передали команде")
+    await staff.receives_in(topic.thread_id, "Комментарий к оценке #1: долго ждал ответа")
+
+
+async def test_ban_reopen_and_category_correction(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff, "оператор, вопрос по доставке")
+    card = staff.topic_messages(topic.thread_id)[0]
+    olga.press(card, "Категория")
+    picker = await staff.receives_in(topic.thread_id, "Выберите категорию")
+    olga.press(picker, "Гарантия → Гарантийный ремонт")
+    await staff.receives_in(topic.thread_id, "Категория #1: Товары → Гарантия → Гарантийный ремонт")
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+        assert ticket is not None and ticket.category3 == "Гарантийный ремонт"
+
+    olga.says_in(topic.thread_id, "/close")
+    await alice.receives("закрыто")
+    olga.says_in(topic.thread_id, "/reopen")
+    await staff.receives_in(topic.thread_id, "снова открыто")
+    assert not topic.closed
+
+    olga.says_in(topic.thread_id, "/ban")
+    await staff.receives_in(topic.thread_id, "заблокирован")
+    before = len(staff.topic_messages(topic.thread_id, from_bot=True))
+    alice.send("спам спам спам")
+    await bot.settled()
+    assert len(staff.topic_messages(topic.thread_id, from_bot=True)) == before
+    async with bot.sessionmaker() as session:
+        row = (await session.scalars(select(CustomerRow))).one()
+        assert row.is_banned

@@ -185,6 +185,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         history_messages=settings.handoff.history_messages,
         clock=clock,
         hours=settings.working_hours.build(),
+        sign_replies=settings.handoff.sign_replies,
         prioritiser=Prioritiser(
             intents=settings.sla.intents,
             urgent_words=settings.sla.urgent_words,

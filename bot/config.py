@@ -68,6 +68,8 @@ class HandoffSettings(BaseModel):
     )
     # How many recent messages of the dialog the context card shows.
     history_messages: int = Field(default=10, ge=0, le=50)
+    # Sign operators' text replies with their first name (by default operators stay anonymous).
+    sign_replies: bool = False
     # Seconds to wait for the other parts of an album before relaying it as one.
     album_window: float = Field(default=0.5, ge=0.05, le=5)
 

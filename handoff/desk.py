@@ -54,6 +54,7 @@ class Desk:
         clock: Clock,
         hours: WorkingHours | None = None,
         prioritiser: Prioritiser | None = None,
+        sign_replies: bool = False,
     ) -> None:
         self.bot = bot
         self.staff_chat_id = staff_chat_id
@@ -64,6 +65,7 @@ class Desk:
         self.hours = hours or WorkingHours.always_open()
         self.prioritiser = prioritiser or Prioritiser()
         self.forum: bool | None = None  # learnt on the first topic we try to open
+        self.sign_replies = sign_replies
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -325,7 +327,9 @@ class Desk:
             if target is not None:
                 reply = ReplyParameters(message_id=target, allow_sending_without_reply=True)
         try:
-            if len(album) > 1:
+            if self.sign_replies and len(album) == 1 and first.text and first.from_user:
+                await self._send_signed(session, customer.telegram_id, first, reply)
+            elif len(album) > 1:
                 await self.bot.copy_messages(
                     customer.telegram_id, self.staff_chat_id, [m.message_id for m in album]
                 )
@@ -368,6 +372,28 @@ class Desk:
         await session.commit()
         await self.refresh(session, ticket)
         return True
+
+    async def _send_signed(
+        self,
+        session: AsyncSession,
+        chat_id: int,
+        message: Message,
+        reply: ReplyParameters | None,
+    ) -> None:
+        """Text with the operator's first name under it (handoff.sign_replies)."""
+        assert message.text is not None and message.from_user is not None
+        sent = await self.bot.send_message(
+            chat_id,
+            f"{message.text}\n\n— {message.from_user.first_name}",
+            entities=message.entities,
+            parse_mode=None,
+            reply_parameters=reply,
+        )
+        # Keep the message pair, so edits and replies still find their counterpart.
+        await messages.link_copy(
+            session, chat_id, sent.message_id, message.chat.id, message.message_id
+        )
+        await session.commit()
 
     async def mirror_edit(
         self, session: AsyncSession, edited: Message, target_chat_id: int

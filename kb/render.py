@@ -27,3 +27,33 @@ def markdown_to_telegram_html(text: str) -> str:
         line = _CODE.sub(r"<code>\1</code>", line)
         lines.append(line)
     return "\n".join(lines).strip()
+
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+def split_message(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split at line boundaries into parts Telegram accepts, never cutting text off.
+
+    Tags produced by `markdown_to_telegram_html` never span lines, so each part stays valid
+    HTML; a single line longer than the limit is cut hard (the delivery layer then falls back
+    to plain text if a tag was split).
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return parts

@@ -112,3 +112,12 @@ async def counterpart(
         )
     )
     return int(original) if original is not None else None
+
+
+async def link_copy(
+    session: AsyncSession, chat_id: int, message_id: int, source_chat_id: int, source_id: int
+) -> None:
+    """Mark a logged outbound message as the relayed copy of another."""
+    row = await find(session, chat_id, message_id, Direction.OUT)
+    if row is not None:
+        row.source_chat_id, row.source_message_id = source_chat_id, source_id

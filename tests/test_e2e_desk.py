@@ -457,3 +457,20 @@ async def test_ban_reopen_and_category_correction(
     async with bot.sessionmaker() as session:
         row = (await session.scalars(select(CustomerRow))).one()
         assert row.is_banned
+
+
+async def test_signed_replies_when_configured_and_edits_still_mirrored(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    await launch(handoff={"sign_replies": True})
+    alice = make_customer()
+    olga = staff.operator("Ольга", last_name="Петрова")
+    topic = await open_ticket(alice, staff)
+    sent = olga.says_in(topic.thread_id, "Добрый день!")
+    await alice.receives("Добрый день!\n\n— Ольга")
+    assert "Петрова" not in " ".join(alice.texts())
+    emulator.user_edit(staff.id, sent["message_id"], "Добрый вечер!")
+    await alice.sees("Добрый вечер!")

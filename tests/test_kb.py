@@ -147,3 +147,16 @@ async def test_kb_check_cli(tmp_path: Path) -> None:
     code, _, err = await check(str(tmp_path))
     assert code == 1
     assert f"{tmp_path / 'ru/broken.md'}:5: unknown intent 'nope'" in err
+
+
+def test_long_text_is_split_at_lines_never_cut() -> None:
+    from kb.render import split_message
+
+    lines = [f"<b>{i}</b> " + "x" * 90 for i in range(100)]
+    text = "\n".join(lines)
+    parts = split_message(text, limit=1000)
+    assert all(len(p) <= 1000 for p in parts)
+    assert "\n".join(parts) == text
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)
+    assert split_message("y" * 2500, limit=1000) == ["y" * 1000, "y" * 1000, "y" * 500]
+    assert split_message("") == [""]

@@ -8,6 +8,7 @@ asks the same thing again, the bot offers a person outright.
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from bot.routers.customer.handoff import hand_off
 from bot.routers.customer.orders import start_order_flow
 from handoff.desk import Desk
 from kb.model import Article
-from kb.render import markdown_to_telegram_html
+from kb.render import markdown_to_telegram_html, split_message
 from kb.search import Match
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, Classification, ClassificationFields
@@ -42,13 +43,23 @@ OUT_OF_SCOPE = {"out_of_scope", "nlu_fallback"}
 
 
 def article_html(t: Texts, article: Article) -> str:
-    return t("kb-answer", title=article.title, body=markdown_to_telegram_html(article.body))
+    return t(
+        "kb-answer",
+        title=html.escape(article.title, quote=False),
+        body=markdown_to_telegram_html(article.body),
+    )
 
 
 async def send_article(message: Message, t: Texts, article: Article) -> None:
-    await message.answer(
-        article_html(t, article), parse_mode="HTML", reply_markup=keyboards.feedback(t, article)
-    )
+    """The article, split if long; the 👍/👎 buttons go under its last part."""
+    parts = split_message(article_html(t, article))
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        await message.answer(
+            part,
+            parse_mode="HTML",
+            reply_markup=keyboards.feedback(t, article) if last else None,
+        )
 
 
 def strong_match(

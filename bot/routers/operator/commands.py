@@ -13,9 +13,10 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import InTicketTopic
 from bot.i18n import Translator
+from bot.routers.customer.question import article_html
 from handoff.desk import Desk
 from kb.model import Article
-from kb.render import markdown_to_telegram_html
+from kb.render import split_message
 from kb.service import KnowledgeBaseService
 from storage import events
 from storage.models import Ticket
@@ -51,8 +52,8 @@ async def send_article(
         await message.reply(desk.staff("staff-kb-not-found", query=html.escape(query or "—")))
         return
     t = translator.texts(customer.language)
-    body = t("kb-answer", title=article.title, body=markdown_to_telegram_html(article.body))
-    await desk.bot.send_message(customer.telegram_id, body, parse_mode="HTML")
+    for part in split_message(article_html(t, article)):
+        await desk.bot.send_message(customer.telegram_id, part, parse_mode="HTML")
     events.log(
         session,
         "kb_canned",

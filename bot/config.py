@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import date
+from datetime import time as time_of_day
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -216,6 +217,40 @@ class SlaSettings(BaseModel):
     )
 
 
+class StatsSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # A customer's messages with gaps up to this belong to one contact (conversation).
+    session_gap_minutes: int = Field(default=30, ge=1)
+    # Time zone of days, hours and weeks in the statistics.
+    timezone: str = "Europe/Moscow"
+    # The weekly report goes to the admins on this weekday at this local time.
+    weekly_day: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    weekly_time: str = "09:00"
+    # Week-over-week growth of a category above this percentage raises an alert.
+    growth_alert_percent: float = Field(default=25.0, ge=0)
+    # Cost estimate (the seeds' formula): incidents x average hours x hourly cost x roles.
+    hourly_cost: float = Field(default=1500.0, ge=0)
+    roles_involved: int = Field(default=1, ge=1)
+    currency: str = "₽"
+    # Where weekly exports are written (one folder per week).
+    export_dir: Path = Path("data/exports")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        return WorkingHoursSettings._zone(value)
+
+    @field_validator("weekly_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        try:
+            time_of_day.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be HH:MM, e.g. 09:00") from None
+        return value
+
+
 class DeliverySettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -267,6 +302,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = Field(default_factory=DeliverySettings)
     working_hours: WorkingHoursSettings = Field(default_factory=WorkingHoursSettings)
     sla: SlaSettings = Field(default_factory=SlaSettings)
+    stats: StatsSettings = Field(default_factory=StatsSettings)
 
     @field_validator("bot_token")
     @classmethod

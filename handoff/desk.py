@@ -25,7 +25,7 @@ from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard
 from handoff.priority import Prioritiser
 from nlu.categories import Classification
-from storage import events, messages, tickets
+from storage import contacts, events, messages, tickets
 from storage.models import Customer, Direction, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ class Desk:
                 priority=ticket.priority,
                 **contact.fields(),
             )
+            await contacts.escalate(session, customer.id, ticket.id, reason, contact.category)
         await session.commit()
         if ticket.card_message_id is None:
             # Also retries a topic that failed to open on an earlier attempt.

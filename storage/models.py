@@ -166,3 +166,27 @@ class Event(Base):
     category1: Mapped[str | None] = mapped_column(String(100), index=True)
     category2: Mapped[str | None] = mapped_column(String(100))
     category3: Mapped[str | None] = mapped_column(String(100))
+
+
+class Contact(Base):
+    """One conversation: a customer's messages with no gap longer than the session gap.
+
+    What it was about (the first confident classification) and whether it reached an operator
+    are filled in as they happen, so weekly statistics read one row per contact.
+    """
+
+    __tablename__ = "contacts"
+    __table_args__ = (Index("ix_contacts_customer_started", "customer_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    last_at: Mapped[datetime]
+    messages: Mapped[int] = mapped_column(default=1)
+    intent: Mapped[str | None] = mapped_column(String(64))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    category1: Mapped[str | None] = mapped_column(String(100))
+    category2: Mapped[str | None] = mapped_column(String(100))
+    category3: Mapped[str | None] = mapped_column(String(100))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
+    escalation_reason: Mapped[str | None] = mapped_column(String(32))

@@ -147,9 +147,11 @@ async def test_edits_are_mirrored_and_replies_keep_their_target(
         lambda: emulator.messages[(staff.id, copy["message_id"])]["text"] == "мой заказ 123456",
         what="the customer's edit in the topic",
     )
+    await bot.settled()  # the copy is logged, as it is long before any human replies to it
     answer = olga.says_in(topic.thread_id, "Заказ в пути", reply_to=copy["message_id"])
     delivered = await alice.receives("Заказ в пути")
     assert delivered["reply_to_message"]["message_id"] == sent["message_id"]
+    await bot.settled()
     emulator.user_edit(staff.id, answer["message_id"], "Заказ в пути, будет завтра")
     await alice.sees("Заказ в пути, будет завтра")
 
@@ -300,7 +302,7 @@ async def test_a_group_without_topics_works_by_replies(
 ) -> None:
     group = StaffGroup(emulator, emulator.add_group("Plain desk", forum=False))
     olga = group.operator("Ольга")
-    await launch(staff_chat_id=group.id)
+    bot = await launch(staff_chat_id=group.id)
     alice = make_customer()
     alice.send("/operator")
     await alice.receives("обращение #1")
@@ -326,15 +328,12 @@ async def test_a_group_without_topics_works_by_replies(
         )
     )
     assert relayed["reply_to_message"]["message_id"] == card["message_id"]
+    await bot.settled()  # the relayed copy is logged: a reply to it finds its ticket
     olga.says_in_general("просто болтаем")  # not a reply: not relayed
     emulator.user_message(group.id, olga.id, {"text": "отвечаю"}, reply_to=relayed["message_id"])
     await alice.receives("отвечаю")
-    await bot_settled(emulator)
+    await bot.settled()
     assert "болтаем" not in " ".join(alice.texts())
-
-
-async def bot_settled(emulator: TelegramEmulator) -> None:
-    await emulator.wait_until(lambda: not emulator.updates, what="updates consumed")
 
 
 async def test_a_stranger_in_the_staff_group_cannot_act(
@@ -465,12 +464,13 @@ async def test_signed_replies_when_configured_and_edits_still_mirrored(
     staff: StaffGroup,
     emulator: TelegramEmulator,
 ) -> None:
-    await launch(handoff={"sign_replies": True})
+    bot = await launch(handoff={"sign_replies": True})
     alice = make_customer()
     olga = staff.operator("Ольга", last_name="Петрова")
     topic = await open_ticket(alice, staff)
     sent = olga.says_in(topic.thread_id, "Добрый день!")
     await alice.receives("Добрый день!\n\n— Ольга")
+    await bot.settled()
     assert "Петрова" not in " ".join(alice.texts())
     emulator.user_edit(staff.id, sent["message_id"], "Добрый вечер!")
     await alice.sees("Добрый вечер!")

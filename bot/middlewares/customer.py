@@ -4,6 +4,7 @@ and hand the handler the customer and texts in their language."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -13,15 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.content import content_type, text_of
 from bot.i18n import Translator, pick_language
-from storage import customers, messages, tickets
+from storage import contacts, customers, messages, tickets
 from storage.models import Direction
 
 
 class CustomerContextMiddleware(BaseMiddleware):
-    def __init__(self, clock: Clock, translator: Translator, default_language: str) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        translator: Translator,
+        default_language: str,
+        session_gap: timedelta = timedelta(minutes=30),
+    ) -> None:
         self.clock = clock
         self.translator = translator
         self.default_language = default_language
+        self.session_gap = session_gap
 
     async def __call__(
         self,
@@ -67,6 +75,7 @@ class CustomerContextMiddleware(BaseMiddleware):
             ]
             if recorded[0] is None:
                 return None  # Telegram redelivered an update we already handled
+            await contacts.touch(session, customer.id, now, self.session_gap)
         if customer.is_banned:
             await session.commit()
             return None  # logged, never answered or relayed

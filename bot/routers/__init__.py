@@ -3,6 +3,8 @@
 Routers are built per Dispatcher (never module globals) so that tests can build many bots.
 """
 
+from datetime import timedelta
+
 from aiogram import F, Router
 
 from bot.clock import Clock
@@ -34,7 +36,12 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     customer.message.filter(F.chat.type == "private")
     customer.edited_message.filter(F.chat.type == "private")
     customer.callback_query.filter(F.message.chat.type == "private")
-    context = CustomerContextMiddleware(clock, translator, settings.default_language)
+    context = CustomerContextMiddleware(
+        clock,
+        translator,
+        settings.default_language,
+        timedelta(minutes=settings.stats.session_gap_minutes),
+    )
     customer.message.middleware(context)
     customer.callback_query.middleware(context)
     customer.include_routers(

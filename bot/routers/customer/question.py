@@ -33,7 +33,7 @@ from kb.search import Match
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, Classification, ClassificationFields
 from nlu.service import NLU
-from storage import events
+from storage import contacts, events
 from storage.models import Customer
 
 LONG_MESSAGE = 1000
@@ -140,6 +140,8 @@ async def answer_question(
         intent, confidence, categorizer.categorize(text, intent if confident else None)
     )
     await state.update_data(contact=contact.to_state())
+    if contact.category != categorizer.default and intent not in SMALLTALK:
+        await contacts.classify(session, customer.id, intent, confidence, contact.category)
     seen = contact.fields()
 
     matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))

@@ -678,6 +678,8 @@ class TelegramEmulator:
             raise bad_request(f"there is no {kind} in the request")
         file_id = media if isinstance(media, str) else f"file-{next(self._ids)}"
         content: JSON = {kind: self._media_object(kind, file_id)}
+        if isinstance(media, dict) and kind == "document":
+            content[kind] = {**content[kind], "file_name": media.get("__file__"), "file_size": media.get("size")}
         caption, entities = self._formatted(params, "caption")
         if caption:
             if utf16_len(caption) > 1024:

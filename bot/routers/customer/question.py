@@ -37,6 +37,7 @@ from storage import contacts, events
 from storage.models import Customer
 
 LONG_MESSAGE = 1000
+QUESTION_LOG_LIMIT = 200  # unanswered questions are kept for the KB-gaps report
 NLU_INPUT_LIMIT = 1000  # the start of a huge message carries its question
 SMALLTALK = {"greet", "thanks", "goodbye"}
 OUT_OF_SCOPE = {"out_of_scope", "nlu_fallback"}
@@ -185,7 +186,13 @@ async def answer_question(
     candidates = candidates[: settings.kb.suggestions]
     if unsure >= settings.policy.low_confidence_turns:
         events.log(
-            session, "kb_offer_operator", now, customer_id=customer.id, unsure=unsure, **seen
+            session,
+            "kb_offer_operator",
+            now,
+            customer_id=customer.id,
+            unsure=unsure,
+            question=text[:QUESTION_LOG_LIMIT],
+            **seen,
         )
         await session.commit()
         await message.answer(
@@ -200,6 +207,7 @@ async def answer_question(
             now,
             customer_id=customer.id,
             articles=[a.id for a in candidates],
+            question=text[:QUESTION_LOG_LIMIT],
             **seen,
         )
         await session.commit()
@@ -207,7 +215,9 @@ async def answer_question(
             t("kb-suggestions"), reply_markup=keyboards.suggestions(t, candidates, "kb_miss")
         )
         return
-    events.log(session, "kb_miss", now, customer_id=customer.id, **seen)
+    events.log(
+        session, "kb_miss", now, customer_id=customer.id, question=text[:QUESTION_LOG_LIMIT], **seen
+    )
     await session.commit()
     key = (
         "kb-out-of-scope"

@@ -7,6 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -38,6 +39,8 @@ from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, KeywordRule, Path3
 from nlu.rasa_client import RasaClient
 from nlu.service import NLU
+from stats.report import WeeklyReporter
+from stats.settings import stats_config
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.sqlite import ensure_sqlite_dir
@@ -62,6 +65,7 @@ class App:
     orders: OrderBackend
     sla_watcher: SlaWatcher
     delivery: DeliveryMiddleware
+    reporter: WeeklyReporter
 
     async def run_polling(self) -> None:
         background = []
@@ -69,6 +73,10 @@ class App:
             background.append(asyncio.create_task(self.kb_watcher.run()))
         if self.settings.sla.check_interval > 0:
             background.append(asyncio.create_task(self.sla_watcher.run()))
+        if self.settings.stats.schedule_interval > 0:
+            background.append(
+                asyncio.create_task(self.reporter.run(self.settings.stats.schedule_interval))
+            )
         try:
             await self.dispatcher.start_polling(
                 self.bot,
@@ -208,6 +216,19 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         categorizer=categorizer,
         admin_notifier=admin_notifier,
     )
+    reporter = WeeklyReporter(
+        bot,
+        sessionmaker,
+        clock,
+        translator.texts(settings.staff_language),
+        stats_config(settings.stats, settings.categories.default),
+        admin_ids=settings.admin_ids,
+        export_dir=settings.stats.export_dir,
+        zone=ZoneInfo(settings.stats.timezone),
+        weekly_day=settings.stats.weekly_day,
+        weekly_time=settings.stats.weekly_time,
+    )
+    dispatcher["reporter"] = reporter
     in_flight = InFlight()
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
@@ -232,6 +253,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
             interval=settings.sla.check_interval,
         ),
         delivery=delivery,
+        reporter=reporter,
     )
 
 

@@ -235,6 +235,8 @@ class StatsSettings(BaseModel):
     currency: str = "₽"
     # Where weekly exports are written (one folder per week).
     export_dir: Path = Path("data/exports")
+    # Seconds between checks whether the weekly report is due (0 turns the schedule off).
+    schedule_interval: float = Field(default=60.0, ge=0)
 
     @field_validator("timezone")
     @classmethod

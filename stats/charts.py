@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # headless: servers and CI have no display
-
-import matplotlib.pyplot as plt
+# The object API, not pyplot: no global figure state, so exports may run in threads at once,
+# and no display is needed.
+from matplotlib.figure import Figure
 
 Table = tuple[list[str], list[list[Any]]]
 
@@ -17,14 +15,14 @@ Table = tuple[list[str], list[list[Any]]]
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     return path
 
 
 def daily_volume(table: Table, path: Path) -> Path:
     header, rows = table
     days = [str(r[0])[5:] for r in rows]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     bottom = [0.0] * len(rows)
     for column, name in enumerate(header[3:], start=3):
         values = [float(r[column]) for r in rows]
@@ -42,7 +40,8 @@ def first_reply_trend(result: dict[str, Any], path: Path) -> Path:
     by_day = result["first_reply_minutes"]["p50_by_day"]
     days = [d[5:] for d in by_day]
     values = [v if v is not None else float("nan") for v in by_day.values()]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     ax.plot(days, values, marker="o")
     ax.set_title("First reply time, median per day (minutes)")
     return _save(fig, path)
@@ -50,7 +49,8 @@ def first_reply_trend(result: dict[str, Any], path: Path) -> Path:
 
 def csat_distribution(result: dict[str, Any], path: Path) -> Path:
     dist = result["csat"]["distribution"]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     ax.bar(list(dist), [int(v) for v in dist.values()], color="#f2b134")
     ax.set_title("CSAT ratings")
     return _save(fig, path)
@@ -58,7 +58,8 @@ def csat_distribution(result: dict[str, Any], path: Path) -> Path:
 
 def top_reasons(result: dict[str, Any], path: Path) -> Path:
     reasons = result["top_reasons"]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig = Figure(figsize=(8, 4))
+    ax = fig.subplots()
     labels = [r["category"].split(" → ")[-1][:30] for r in reasons][::-1]
     ax.barh(labels, [r["contacts"] for r in reasons][::-1])
     ax.set_title("Top-5 reasons (contacts)")

@@ -3,6 +3,7 @@ an HTML page that shows them together."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import html
 import json
@@ -284,9 +285,16 @@ async def export_week(
 ) -> Export:
     progress(f"[1/5] computing metrics for {week.label}")
     result, data = await summary(session, week, config, as_of)
-    directory = out_dir / week.label
+    # Files and charts are blocking work: off the event loop, so the bot keeps answering.
+    return await asyncio.to_thread(write_all, result, data, out_dir / week.label, progress)
+
+
+def write_all(
+    result: dict[str, Any], data: WeekData, directory: Path, progress: Progress
+) -> Export:
     directory.mkdir(parents=True, exist_ok=True)
     export = Export(directory, result)
+    week = data.week
     progress(f"[2/5] writing summary.json and CSV ({len(data.contacts)} contacts)")
     summary_path = directory / "summary.json"
     summary_path.write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -92,6 +92,7 @@ def settings_for(tmp_path: Path, emulator: TelegramEmulator) -> Callable[..., Se
             "kb": {"reload_interval": 0},
             # Likewise the SLA checks (SlaWatcher.check), and no pacing of the staff group.
             "sla": {"check_interval": 0},
+            "stats": {"schedule_interval": 0, "export_dir": str(tmp_path / "exports")},
             "delivery": {"group_rate_per_minute": 0},
         }
         values.update(overrides)

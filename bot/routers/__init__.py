@@ -14,7 +14,7 @@ from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.middlewares.staff_member import StaffMemberMiddleware
 from bot.routers import errors
-from bot.routers.admin import reload
+from bot.routers.admin import reload, stats
 from bot.routers.customer import (
     callback,
     cancel,
@@ -79,7 +79,7 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     # Admin commands come first; anything else an admin writes goes on to the customer routers.
     admin = Router(name="admin")
     admin.message.filter(F.chat.type == "private", F.from_user.id.in_(set(settings.admin_ids)))
-    admin.include_routers(reload.build_router())
+    admin.include_routers(reload.build_router(), stats.build_router())
 
     root = Router(name="root")
     root.include_routers(

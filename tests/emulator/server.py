@@ -453,9 +453,12 @@ class TelegramEmulator:
                     self.failures.remove(failure)
                 raise failure.error
             handler = getattr(self, f"api_{method}", None)
-            if handler is None:
+            if handler is not None:
+                result = await handler(params)
+            elif method in MEDIA_METHODS:
+                result = await self._send_media(MEDIA_METHODS[method], params)
+            else:
                 raise APIError(404, "Not Found")
-            result = await handler(params)
         except APIError as exc:
             call.ok, call.error = False, exc.description
             body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
@@ -676,10 +679,16 @@ class TelegramEmulator:
         media = params.get(kind)
         if media in (None, ""):
             raise bad_request(f"there is no {kind} in the request")
+        if isinstance(media, str) and media.startswith("attach://"):
+            media = params.get(media[len("attach://") :]) or media  # a multipart upload
         file_id = media if isinstance(media, str) else f"file-{next(self._ids)}"
         content: JSON = {kind: self._media_object(kind, file_id)}
         if isinstance(media, dict) and kind == "document":
-            content[kind] = {**content[kind], "file_name": media.get("__file__"), "file_size": media.get("size")}
+            content[kind] = {
+                **content[kind],
+                "file_name": media.get("__file__"),
+                "file_size": media.get("size"),
+            }
         caption, entities = self._formatted(params, "caption")
         if caption:
             if utf16_len(caption) > 1024:

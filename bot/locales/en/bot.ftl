@@ -169,3 +169,18 @@ handoff-banned = Your messages are no longer accepted.
 rating-comment-ask = If you like, write a few words — what went well or what we should improve. Or /cancel.
 rating-comment-thanks = Thank you, passed on to the team!
 content-not-delivered = This message could not be passed to the operator ({ $kind }). Please try text or a photo.
+
+# Weekly statistics (admins).
+cmd-stats = Weekly statistics
+stats-summary = 📊 <b>Support, week { $week }</b>
+    Contacts: { $contacts } (customers: { $customers })
+    Resolved by the bot: { $containment } · handed to operators: { $escalation }
+    First reply: median { $frt_p50 } min, p90 { $frt_p90 } min
+    Resolution: median { $res_p50 } h, p90 { $res_p90 } h
+    First-contact resolution: { $fcr } · repeat within 7 days: { $repeat }
+    CSAT: { $csat } ({ $csat_count } ratings) · SLA breaches: { $sla }
+    Cost of the top-5 reasons: { $cost }
+stats-top = <b>Top reasons:</b>
+stats-alerts = ⚠️ <b>Growth week over week:</b>
+stats-bad-week = I did not understand the week { $week }. Example: /stats 2026-W47
+stats-working = Preparing the statistics for { $week }…

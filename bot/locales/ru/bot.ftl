@@ -169,3 +169,18 @@ handoff-banned = Ваши сообщения больше не принимаю�
 rating-comment-ask = Если хотите, напишите пару слов — что понравилось или что нам улучшить. Или /cancel.
 rating-comment-thanks = Спасибо, передали команде!
 content-not-delivered = Это сообщение не удалось передать оператору ({ $kind }). Попробуйте текстом или фото.
+
+# Weekly statistics (admins).
+cmd-stats = Статистика за неделю
+stats-summary = 📊 <b>Поддержка, неделя { $week }</b>
+    Обращений: { $contacts } (клиентов: { $customers })
+    Бот решил сам: { $containment } · передано операторам: { $escalation }
+    Первый ответ: медиана { $frt_p50 } мин, p90 { $frt_p90 } мин
+    Решение: медиана { $res_p50 } ч, p90 { $res_p90 } ч
+    Решено с первого обращения: { $fcr } · повторные за 7 дней: { $repeat }
+    CSAT: { $csat } ({ $csat_count } оценок) · нарушения SLA: { $sla }
+    Стоимость топ-5 причин: { $cost }
+stats-top = <b>Топ причин:</b>
+stats-alerts = ⚠️ <b>Рост за неделю:</b>
+stats-bad-week = Не понял неделю { $week }. Пример: /stats 2026-W47
+stats-working = Готовлю статистику за { $week }…

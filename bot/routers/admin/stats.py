@@ -1,0 +1,35 @@
+"""/stats [week]: the weekly report on demand (last week by default)."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from bot.clock import Clock
+from stats.metrics import Week
+from stats.report import WeeklyReporter
+
+
+async def cmd_stats(
+    message: Message, command: CommandObject, reporter: WeeklyReporter, clock: Clock
+) -> None:
+    label = (command.args or "").strip()
+    t = reporter.t
+    try:
+        week = (
+            Week.parse(label, reporter.zone)
+            if label
+            else Week.containing(clock.now(), reporter.zone).previous()
+        )
+    except ValueError:
+        await message.answer(t("stats-bad-week", week=label))
+        return
+    await message.answer(t("stats-working", week=week.label))
+    await reporter.send(message.chat.id, await reporter.export(week))
+
+
+def build_router() -> Router:
+    router = Router(name="admin.stats")
+    router.message.register(cmd_stats, Command("stats"))
+    return router

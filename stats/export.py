@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
+import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from stats import charts
@@ -210,13 +210,16 @@ def write_csv(path: Path, table: Table) -> None:
 
 
 def write_xlsx(path: Path, all_tables: dict[str, Table]) -> None:
-    book = Workbook(write_only=True)
-    for name, (header, rows) in all_tables.items():
-        sheet = book.create_sheet(title=name[:31])
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
+    # XlsxWriter streams rows (constant memory) and is several times faster than openpyxl here.
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    try:
+        for name, (header, rows) in all_tables.items():
+            sheet = book.add_worksheet(name[:31])
+            sheet.write_row(0, 0, header)
+            for index, row in enumerate(rows, start=1):
+                sheet.write_row(index, 0, row)
+    finally:
+        book.close()
 
 
 def _figure(label: str, value: Any) -> str:

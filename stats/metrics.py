@@ -185,7 +185,9 @@ def _same_topic_neighbours(
 async def load_week(session: AsyncSession, week: Week, config: StatsConfig) -> WeekData:
     start, end = week.start, week.end
     data = WeekData(week)
-    data.contacts = await _contacts(session, start, end, config)
+    # One read covers the week, the week before (growth) and 7 days either side (repeats).
+    around = await _contacts(session, start - REPEAT_WINDOW, end + REPEAT_WINDOW, config)
+    data.contacts = [c for c in around if start <= c.started_at < end]
     data.tickets_opened = list(
         (
             await session.scalars(
@@ -207,16 +209,13 @@ async def load_week(session: AsyncSession, week: Week, config: StatsConfig) -> W
             )
         ).all()
     )
-    around = await _contacts(session, start - REPEAT_WINDOW, end + REPEAT_WINDOW, config)
     data.repeats, data.followed = _same_topic_neighbours(data.contacts, around)
     ids = {c.ticket_id for c in data.contacts if c.ticket_id is not None}
     if ids:
         rows = await session.scalars(select(Ticket).where(Ticket.id.in_(ids)))
         data.contact_tickets = {t.id: t for t in rows.all()}
     prev = week.previous()
-    data.previous_week = Counter(
-        c.path for c in await _contacts(session, prev.start, prev.end, config)
-    )
+    data.previous_week = Counter(c.path for c in around if prev.start <= c.started_at < prev.end)
     return data
 
 

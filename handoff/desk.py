@@ -92,15 +92,13 @@ class Desk:
             ticket.priority = self.prioritiser.priority(contact.intent, said)
             target = self.prioritiser.first_reply_target(ticket.priority)
             ticket.sla_due_at = self.hours.add_working_time(now, target) if target else None
-            events.log(
+            events.ticket_event(
                 session,
                 "ticket_opened",
                 now,
-                customer_id=customer.id,
-                ticket_id=ticket.id,
+                ticket,
                 reason=reason,
                 priority=ticket.priority,
-                **contact.fields(),
             )
             await contacts.escalate(session, customer.id, ticket.id, reason, contact.category)
         await session.commit()
@@ -139,12 +137,11 @@ class Desk:
             reply_markup=card_keyboard(self.staff, ticket),
         )
         ticket.card_message_id = card.message_id
-        events.log(
+        events.ticket_event(
             session,
             "topic_recreated" if recreated else "topic_opened",
             self.now(),
-            customer_id=customer.id,
-            ticket_id=ticket.id,
+            ticket,
             thread_id=thread_id,
         )
         await session.commit()
@@ -343,12 +340,11 @@ class Desk:
                 )
         except TelegramForbiddenError as exc:
             customer.is_blocked = True
-            events.log(
+            events.ticket_event(
                 session,
                 "customer_blocked",
                 self.now(),
-                customer_id=customer.id,
-                ticket_id=ticket.id,
+                ticket,
             )
             await session.commit()
             await self.say(
@@ -360,12 +356,11 @@ class Desk:
         operator = first.from_user
         if ticket.assignee_id is None and operator is not None:
             ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
-        events.log(
+        events.ticket_event(
             session,
             "operator_reply",
             now,
-            customer_id=customer.id,
-            ticket_id=ticket.id,
+            ticket,
             operator_id=operator.id if operator else None,
             first=first_reply,
             parts=len(album),
@@ -439,12 +434,11 @@ class Desk:
         ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
         if ticket.status == TicketStatus.NEW:
             ticket.status = TicketStatus.IN_PROGRESS
-        events.log(
+        events.ticket_event(
             session,
             "ticket_taken",
             self.now(),
-            customer_id=ticket.customer_id,
-            ticket_id=ticket.id,
+            ticket,
             operator_id=operator.id,
         )
         await session.commit()
@@ -465,12 +459,11 @@ class Desk:
         now = self.now()
         tickets.close(ticket, operator.id if operator else None, now)
         ticket.resolution = resolution or ticket.resolution
-        events.log(
+        events.ticket_event(
             session,
             "ticket_closed",
             now,
-            customer_id=ticket.customer_id,
-            ticket_id=ticket.id,
+            ticket,
             operator_id=operator.id if operator else None,
             resolution=bool(resolution),
         )
@@ -504,12 +497,11 @@ class Desk:
             return other
         tickets.reopen(ticket)
         ticket.assignee_id, ticket.assignee_name = operator.id, operator.full_name
-        events.log(
+        events.ticket_event(
             session,
             "ticket_reopened",
             self.now(),
-            customer_id=ticket.customer_id,
-            ticket_id=ticket.id,
+            ticket,
             operator_id=operator.id,
         )
         await session.commit()
@@ -532,9 +524,7 @@ class Desk:
         now = self.now()
         if not tickets.rate(ticket, score, now):
             return False
-        events.log(
-            session, "csat", now, customer_id=ticket.customer_id, ticket_id=ticket.id, score=score
-        )
+        events.ticket_event(session, "csat", now, ticket, score=score)
         await session.commit()
         await self.say(session, ticket, self.staff("staff-rating", ticket=ticket.id, score=score))
         if score <= 2:

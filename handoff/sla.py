@@ -47,12 +47,11 @@ class SlaWatcher:
                 due = ticket.sla_due_at.astimezone(zone).strftime("%d.%m %H:%M")
                 if now >= ticket.sla_due_at:
                     ticket.sla_breached = ticket.sla_warned = True
-                    events.log(
+                    events.ticket_event(
                         session,
                         "sla_breach",
                         now,
-                        customer_id=ticket.customer_id,
-                        ticket_id=ticket.id,
+                        ticket,
                         priority=ticket.priority,
                     )
                     await session.commit()
@@ -70,12 +69,11 @@ class SlaWatcher:
                     breached += 1
                 elif not ticket.sla_warned and now >= ticket.sla_due_at - self.warn_before:
                     ticket.sla_warned = True
-                    events.log(
+                    events.ticket_event(
                         session,
                         "sla_warning",
                         now,
-                        customer_id=ticket.customer_id,
-                        ticket_id=ticket.id,
+                        ticket,
                     )
                     await session.commit()
                     left = max(1, round((ticket.sla_due_at - now).total_seconds() / 60))

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Event
+from storage.models import Event, Ticket
 
 
 def log(
@@ -69,3 +69,20 @@ async def articles_shown(session: AsyncSession, customer_id: int, since: datetim
         .order_by(Event.id)
     )
     return list(dict.fromkeys(str(d.get("article")) for d in rows if d.get("article")))
+
+
+def ticket_event(
+    session: AsyncSession, type_: str, now: datetime, ticket: Ticket, **data: Any
+) -> Event:
+    """An event about a ticket, stamped with the ticket's intent and category path."""
+    return log(
+        session,
+        type_,
+        now,
+        customer_id=ticket.customer_id,
+        ticket_id=ticket.id,
+        intent=ticket.intent,
+        confidence=ticket.confidence,
+        category=[c for c in (ticket.category1, ticket.category2, ticket.category3) if c] or None,
+        **data,
+    )

@@ -65,12 +65,11 @@ async def rating_comment(
         return
     comment = (message.text or "").strip()[:COMMENT_LIMIT]
     ticket.rating_comment = comment
-    events.log(
+    events.ticket_event(
         session,
         "csat_comment",
         clock.now(),
-        customer_id=customer.id,
-        ticket_id=ticket.id,
+        ticket,
         score=ticket.rating,
     )
     await session.commit()

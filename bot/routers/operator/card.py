@@ -83,15 +83,13 @@ async def category_picked(
     path = paths[callback_data.index]
     old = (ticket.category1, ticket.category2, ticket.category3)
     ticket.category1, ticket.category2, ticket.category3 = path
-    events.log(
+    events.ticket_event(
         session,
         "category_changed",
         clock.now(),
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
+        ticket,
         operator_id=query.from_user.id,
         old=list(old),
-        category=path,
     )
     await session.commit()
     await query.answer()

@@ -54,12 +54,11 @@ async def send_article(
     t = translator.texts(customer.language)
     for part in split_message(article_html(t, article)):
         await desk.bot.send_message(customer.telegram_id, part, parse_mode="HTML")
-    events.log(
+    events.ticket_event(
         session,
         "kb_canned",
         clock.now(),
-        customer_id=customer.id,
-        ticket_id=ticket.id,
+        ticket,
         article=article.id,
         operator_id=message.from_user.id if message.from_user else None,
     )
@@ -85,12 +84,11 @@ async def _set_ban(
     message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock, banned: bool
 ) -> None:
     ticket.customer.is_banned = banned
-    events.log(
+    events.ticket_event(
         session,
         "customer_banned" if banned else "customer_unbanned",
         clock.now(),
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
+        ticket,
         operator_id=message.from_user.id if message.from_user else None,
     )
     await session.commit()

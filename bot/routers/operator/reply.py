@@ -64,12 +64,11 @@ async def operator_reply_in_topic(
 async def internal_note(
     message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
 ) -> None:
-    events.log(
+    events.ticket_event(
         session,
         "note",
         clock.now(),
-        customer_id=ticket.customer_id,
-        ticket_id=ticket.id,
+        ticket,
         operator_id=message.from_user.id if message.from_user else None,
     )
     await session.commit()

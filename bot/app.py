@@ -13,7 +13,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import ClientError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -274,6 +274,7 @@ async def announce(app: App, translator: Translator) -> None:
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=language if language != app.settings.default_language else None,
             )
+        await register_admin_commands(app, translator)
     except TelegramUnauthorizedError as exc:
         raise StartupError(
             f"bot_token (env BOT_TOKEN) was rejected by {app.settings.telegram_api_url}"
@@ -286,6 +287,22 @@ async def announce(app: App, translator: Translator) -> None:
     log.info(
         "started as @%s (id %s), staff chat %s", me.username, me.id, app.settings.staff_chat_id
     )
+
+
+async def register_admin_commands(app: App, translator: Translator) -> None:
+    """Admins see /reload and /stats in their menu (in the staff language)."""
+    t = translator.texts(app.settings.staff_language)
+    commands = [
+        BotCommand(command="start", description=t("cmd-start")),
+        BotCommand(command="stats", description=t("cmd-stats")),
+        BotCommand(command="reload", description=t("cmd-reload")),
+        BotCommand(command="language", description=t("cmd-language")),
+    ]
+    for admin in app.settings.admin_ids:
+        try:
+            await app.bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=admin))
+        except TelegramAPIError as exc:  # an admin who never opened the bot: no chat yet
+            log.warning("admin %s has no chat with the bot yet: %s", admin, type(exc).__name__)
 
 
 async def run(settings: Settings) -> None:

@@ -132,8 +132,11 @@ def tables(result: dict[str, Any], data: WeekData) -> dict[str, Table]:
             ],
         ),
         "hourly_volume": (
-            ["hour", "contacts"],
-            [[int(h), n] for h, n in result["contacts"]["per_hour"].items()],
+            ["hour", "contacts", "unique_customers"],
+            [
+                [int(h), n, result["contacts"]["unique_customers_per_hour"][h]]
+                for h, n in result["contacts"]["per_hour"].items()
+            ],
         ),
         "categories": (
             ["level", "category", "contacts"],

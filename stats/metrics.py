@@ -246,6 +246,12 @@ def volume(data: WeekData) -> dict[str, Any]:
             d.isoformat(): len(customers_per_day.get(d.isoformat(), ())) for d in data.week.days()
         },
         "per_hour": {str(h): per_hour.get(h, 0) for h in range(24)},
+        "unique_customers_per_hour": {
+            str(h): len(
+                {c.customer_id for c in data.contacts if c.started_at.astimezone(zone).hour == h}
+            )
+            for h in range(24)
+        },
     }
 
 

@@ -204,6 +204,13 @@ async def test_volume_categories_and_containment(engine: AsyncEngine) -> None:
         "2026-11-21": 1,
         "2026-11-22": 1,
     }
+    assert {h: n for h, n in c["unique_customers_per_hour"].items() if n} == {
+        "9": 1,
+        "10": 1,
+        "11": 1,
+        "15": 1,
+        "20": 1,
+    }  # C5 and C7, both at 11, are the same customer
     assert {h: n for h, n in c["per_hour"].items() if n} == {
         "9": 1,
         "10": 1,

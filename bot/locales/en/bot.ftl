@@ -184,3 +184,4 @@ stats-top = <b>Top reasons:</b>
 stats-alerts = ⚠️ <b>Growth week over week:</b>
 stats-bad-week = I did not understand the week { $week }. Example: /stats 2026-W47
 stats-working = Preparing the statistics for { $week }…
+cmd-reload = Reload the knowledge base

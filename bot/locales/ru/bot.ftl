@@ -184,3 +184,4 @@ stats-top = <b>Топ причин:</b>
 stats-alerts = ⚠️ <b>Рост за неделю:</b>
 stats-bad-week = Не понял неделю { $week }. Пример: /stats 2026-W47
 stats-working = Готовлю статистику за { $week }…
+cmd-reload = Перечитать базу знаний

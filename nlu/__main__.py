@@ -12,9 +12,44 @@ from typing import Any
 
 from nlu.data import DataError, load
 from nlu.engine import EmbeddedEngine
-from nlu.evaluate import predict_all, render_text, report
+from nlu.evaluate import Prediction, predict_all, render_text, report
 
 DEFAULT_THRESHOLD = 0.5  # keep in step with nlu.threshold in config.yml
+
+
+def raw_intent(result: dict[str, Any]) -> dict[str, Any]:
+    """Rasa's own intent when its FallbackClassifier fired, as `rasa test nlu` scores it."""
+    intent: dict[str, Any] = result.get("intent") or {}
+    if intent.get("name") == "nlu_fallback":
+        for candidate in result.get("intent_ranking") or []:
+            if candidate.get("name") != "nlu_fallback":
+                return {**result, "intent": candidate}
+    return result
+
+
+async def rasa_predictions(
+    url: str, request_timeout: float, texts: list[str], truths: list[str]
+) -> list[Prediction]:
+    from nlu.rasa_client import RasaClient
+
+    client = RasaClient(url, timeout=request_timeout)
+    predictions = []
+    try:
+        for text, truth in zip(texts, truths, strict=True):
+            start = time.perf_counter()
+            result = raw_intent(await client.parse(text))
+            elapsed = (time.perf_counter() - start) * 1000
+            intent = result.get("intent") or {}
+            predictions.append(
+                Prediction(
+                    truth, str(intent.get("name")), float(intent.get("confidence") or 0), elapsed
+                )
+            )
+    finally:
+        await client.close()
+    if client.failures == len(texts) and texts:
+        raise ConnectionError(f"no answer from Rasa at {url}")
+    return predictions
 
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
@@ -27,21 +62,8 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
         train_seconds = time.perf_counter() - start
         predictions = predict_all(engine.parse, texts, truths)
     else:
-        from nlu.rasa_client import RasaClient
-
-        async def run() -> list[Any]:
-            client = RasaClient(args.rasa_url, timeout=args.timeout)
-            results = [await client.parse(text) for text in texts]
-            await client.close()
-            return results
-
-        start = time.perf_counter()
-        results = asyncio.run(run())
-        by_text = iter(results)
-        predictions = predict_all(lambda _text: next(by_text), texts, truths)
-        elapsed = (time.perf_counter() - start) * 1000 / max(1, len(texts))
-        predictions = [p.__class__(p.truth, p.intent, p.confidence, elapsed) for p in predictions]
-        train_seconds = 0.0
+        predictions = asyncio.run(rasa_predictions(args.rasa_url, args.timeout, texts, truths))
+        train_seconds = 0.0  # the server trained its own model beforehand
     result = report(predictions, args.threshold)
     result["backend"] = args.backend
     result["train_seconds"] = train_seconds

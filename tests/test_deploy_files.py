@@ -51,3 +51,24 @@ def test_dockerfile_copies_every_package_and_runs_the_bot() -> None:
         assert f"COPY {package} ./{package}" in dockerfile
     assert 'CMD ["python", "-m", "bot"]' in dockerfile
     assert '".[postgres]"' in dockerfile
+
+
+def test_compose_serves_rasa_at_the_tested_version_and_the_bot_uses_it() -> None:
+    services = compose()["services"]
+    rasa, bot = services["rasa"], services["bot"]
+    script = (ROOT / "scripts" / "rasa-server").read_text()
+    version = re.search(r'^VERSION="([0-9.]+)"', script, re.MULTILINE)
+    assert version is not None and rasa["image"] == f"rasa/rasa:{version.group(1)}"
+    command = " ".join(rasa["command"])
+    # Trains when no model exists, then serves the API on the port the bot is pointed at.
+    assert "test -f /models/frontline-nlu.tar.gz || rasa train nlu" in command
+    assert "--config config.yml --nlu data" in command
+    assert "rasa run --enable-api -i 0.0.0.0 -p 5005" in command
+    assert bot["environment"]["NLU_BACKEND"] == "rasa"
+    assert bot["environment"]["RASA_URL"] == "http://rasa:5005"
+    assert bot["depends_on"]["rasa"]["condition"] == "service_started"
+    sources = [v.split(":")[0] for v in rasa["volumes"]]
+    assert "./nlu" in sources and "rasa-models" in sources
+    for name in ("config.yml", "domain.yml", "data/nlu.yml"):
+        assert (ROOT / "nlu" / name).exists()
+    assert "test" in rasa["healthcheck"]

@@ -12,10 +12,9 @@ from aiogram.types import Message, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.content import content_type, text_of
+from bot.content import inbound_rows
 from bot.i18n import Translator, pick_language
 from storage import contacts, customers, messages, tickets
-from storage.models import Direction
 
 
 class CustomerContextMiddleware(BaseMiddleware):
@@ -55,24 +54,13 @@ class CustomerContextMiddleware(BaseMiddleware):
                 session, customer.id
             )
             parts: list[Message] = data.get("album") or [event]
-            recorded = [
-                await messages.record(
-                    session,
-                    messages.new(
-                        chat_id=part.chat.id,
-                        telegram_message_id=part.message_id,
-                        direction=Direction.IN,
-                        content_type=content_type(part),
-                        text=text_of(part),
-                        sent_at=part.date,
-                        logged_at=now,
-                        sender_id=user.id,
-                        customer_id=customer.id,
-                        ticket_id=open_ticket.id if open_ticket else None,
-                    ),
-                )
-                for part in parts
-            ]
+            rows = inbound_rows(
+                parts,
+                now,
+                customer_id=customer.id,
+                ticket_id=open_ticket.id if open_ticket else None,
+            )
+            recorded = [await messages.record(session, row) for row in rows]
             if recorded[0] is None:
                 return None  # Telegram redelivered an update we already handled
             await contacts.touch(session, customer.id, now, self.session_gap)

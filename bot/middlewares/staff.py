@@ -10,9 +10,9 @@ from aiogram.types import Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.content import content_type, text_of
+from bot.content import inbound_rows
 from storage import messages
-from storage.models import Direction, Ticket
+from storage.models import Ticket
 
 
 class StaffContextMiddleware(BaseMiddleware):
@@ -29,25 +29,13 @@ class StaffContextMiddleware(BaseMiddleware):
         if isinstance(event, Message):
             ticket: Ticket | None = data.get("ticket")
             parts: list[Message] = data.get("album") or [event]
-            recorded = [
-                await messages.record(
-                    session,
-                    messages.new(
-                        chat_id=part.chat.id,
-                        telegram_message_id=part.message_id,
-                        direction=Direction.IN,
-                        content_type=content_type(part),
-                        text=text_of(part),
-                        sent_at=part.date,
-                        logged_at=self.clock.now(),
-                        thread_id=part.message_thread_id,
-                        sender_id=part.from_user.id if part.from_user else None,
-                        customer_id=ticket.customer_id if ticket else None,
-                        ticket_id=ticket.id if ticket else None,
-                    ),
-                )
-                for part in parts
-            ]
+            rows = inbound_rows(
+                parts,
+                self.clock.now(),
+                customer_id=ticket.customer_id if ticket else None,
+                ticket_id=ticket.id if ticket else None,
+            )
+            recorded = [await messages.record(session, row) for row in rows]
             if recorded[0] is None:
                 return None
             await session.commit()

@@ -66,50 +66,36 @@ async def look_up(
     seen: ClassificationFields = (
         contact.fields() if contact else {"intent": None, "confidence": None, "category": None}
     )
-    try:
-        order = await orders.lookup(number)
-    except OrderBackendError:
+
+    async def logged(result: str, status: str | None = None) -> None:
         events.log(
             session,
             "order_lookup",
             clock.now(),
             customer_id=customer.id,
             number=number,
-            result="backend_down",
+            result=result,
+            status=status,
             **seen,
         )
         await session.commit()
+
+    try:
+        order = await orders.lookup(number)
+    except OrderBackendError:
+        await logged("backend_down")
         await message.answer(
             t("order-backend-down"), reply_markup=keyboards.operator_only(t, "failed_flow")
         )
         return
     if order is None:
-        events.log(
-            session,
-            "order_lookup",
-            clock.now(),
-            customer_id=customer.id,
-            number=number,
-            result="not_found",
-            **seen,
-        )
-        await session.commit()
+        await logged("not_found")
         await message.answer(
             t("order-not-found", number=number),
             reply_markup=keyboards.operator_only(t, "failed_flow"),
         )
         return
-    events.log(
-        session,
-        "order_lookup",
-        clock.now(),
-        customer_id=customer.id,
-        number=number,
-        result="found",
-        status=order.status,
-        **seen,
-    )
-    await session.commit()
+    await logged("found", status=order.status)
     await message.answer(describe(t, order))
 
 

@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
-from dataclasses import dataclass
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from aiohttp import ClientError
+from aiohttp import ClientError, web
+from redis.asyncio import Redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -24,13 +32,18 @@ from bot.config import Settings
 from bot.delivery import DeliveryMiddleware
 from bot.i18n import Translator
 from bot.kbwatch import KBWatcher
+from bot.metrics import Metrics
 from bot.middlewares.albums import AlbumMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
+from bot.middlewares.journal import UpdateJournalMiddleware
 from bot.middlewares.locks import ChatLockMiddleware
+from bot.middlewares.slots import CONNECTIONS_PER_UPDATE, SlotsMiddleware
 from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
+from bot.polling import ConfirmAfterHandling
 from bot.routers import build_root_router
+from bot.web import Health, build_web_app, start_site
 from handoff.desk import Desk
 from handoff.priority import Prioritiser
 from handoff.sla import SlaWatcher
@@ -67,7 +80,83 @@ class App:
     delivery: DeliveryMiddleware
     reporter: WeeklyReporter
 
+    metrics: Metrics
+    health: Health
+    redis: Redis | None = None
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    http_port: int | None = None  # the port actually bound, once serving
+
+    async def run(self) -> None:
+        if self.settings.mode == "webhook":
+            await self.run_webhook()
+        else:
+            await self.run_polling()
+
     async def run_polling(self) -> None:
+        poller = ConfirmAfterHandling(
+            self.bot,
+            self.dispatcher,
+            timeout=self.settings.polling_timeout,
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            stop=self.stopping,
+        )
+        runner = await self._start_http(webhook=False)
+        try:
+            await self._serve(poller.run(SHUTDOWN_GRACE))
+        finally:
+            if runner is not None:
+                await runner.cleanup()
+
+    async def run_webhook(self) -> None:
+        config = self.settings.webhook
+        runner = await self._start_http(webhook=True)
+        assert runner is not None
+        try:
+            if config.set_webhook:
+                await self.bot.set_webhook(
+                    config.url.rstrip("/") + config.path,
+                    secret_token=config.secret_token.get_secret_value(),
+                    allowed_updates=self.dispatcher.resolve_used_update_types(),
+                    max_connections=config.max_connections,
+                    drop_pending_updates=False,
+                )
+            log.info("webhook mode: Telegram posts to %s", config.path)
+            await self._serve(self.stopping.wait())
+        finally:
+            # Requests in progress finish; Telegram redelivers any cut short.
+            await runner.cleanup()
+
+    async def _start_http(self, webhook: bool) -> web.AppRunner | None:
+        server = self.settings.server
+        if not webhook and server.port == 0 and self.http_port is None:
+            return None
+        config = self.settings.webhook
+        app = build_web_app(
+            self.health,
+            self.metrics,
+            (self.dispatcher, self.bot, config.path, config.secret_token.get_secret_value())
+            if webhook
+            else None,
+        )
+        try:
+            runner, self.http_port = await start_site(
+                app, server.host, self.http_port or server.port
+            )
+        except OSError as exc:
+            if webhook:
+                raise StartupError(
+                    f"server.port (env SERVER__PORT): cannot listen on "
+                    f"{server.host}:{server.port}: {exc.strerror}"
+                ) from exc
+            # Polling works without it; health and metrics are then unavailable.
+            log.error("no /healthz or /metrics: cannot listen on %s:%s", server.host, server.port)
+            return None
+        return runner
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    async def _serve(self, main: Awaitable[Any]) -> None:
         background = []
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
@@ -77,14 +166,12 @@ class App:
             background.append(
                 asyncio.create_task(self.reporter.run(self.settings.stats.schedule_interval))
             )
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self.stop)
         try:
-            await self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=self.settings.polling_timeout,
-                allowed_updates=self.dispatcher.resolve_used_update_types(),
-                handle_signals=True,
-                close_bot_session=False,
-            )
+            await main
         finally:
             for task in background:
                 task.cancel()
@@ -96,7 +183,26 @@ class App:
         await self.bot.session.close()
         await self.nlu.close()
         await self.orders.close()
+        await self.dispatcher.storage.close()
+        if self.redis is not None:
+            await self.redis.aclose()
         await self.engine.dispose()
+
+
+def check_webhook(settings: Settings) -> None:
+    if settings.mode != "webhook":
+        return
+    config = settings.webhook
+    if config.set_webhook and not config.url.startswith("https://"):
+        raise StartupError(
+            "webhook.url (env WEBHOOK__URL): an https:// URL is required when mode is webhook"
+        )
+    if not config.secret_token.get_secret_value():
+        raise StartupError(
+            "webhook.secret_token (env WEBHOOK__SECRET_TOKEN) is required when mode is webhook"
+        )
+    if settings.server.port == 0:
+        raise StartupError("server.port (env SERVER__PORT) must not be 0 when mode is webhook")
 
 
 def build_orders(settings: Settings) -> OrderBackend:
@@ -149,7 +255,11 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
         raise StartupError(
             f"database_url (env DATABASE_URL): cannot write {exc.filename}: {exc.strerror}"
         ) from exc
-    engine = make_engine(settings.database_url)
+    # Enough connections for every running update plus the background tasks.
+    connections = settings.concurrency * CONNECTIONS_PER_UPDATE + 4
+    engine = make_engine(
+        settings.database_url, pool_size=min(connections, 10), max_overflow=max(connections - 10, 0)
+    )
     try:
         await upgrade(engine)
     except (SQLAlchemyError, OSError) as exc:
@@ -162,6 +272,7 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
 async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Build everything without touching the Bot API (tests start polling themselves)."""
     clock = clock or SystemClock()
+    check_webhook(settings)
     rasa = (
         RasaClient(settings.rasa_url, settings.rasa_timeout)
         if settings.nlu_backend == "rasa"
@@ -205,7 +316,11 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     admin_notifier = AdminNotifier(
         bot, settings.admin_ids, translator.texts(settings.staff_language)
     )
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    # FSM state (dialog steps) in Redis survives restarts and is shared by replicas.
+    storage: BaseStorage = RedisStorage(redis) if redis is not None else MemoryStorage()
     dispatcher = Dispatcher(
+        storage=storage,
         settings=settings,
         clock=clock,
         kb=kb,
@@ -230,9 +345,17 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     dispatcher["reporter"] = reporter
     in_flight = InFlight()
+    metrics = Metrics()
+    journal = UpdateJournalMiddleware(sessionmaker, clock)
+    metrics.watch(desk, nlu, delivery.stats, journal)
+    dispatcher.update.outer_middleware(metrics)
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
-    dispatcher.update.outer_middleware(ChatLockMiddleware())
+    dispatcher.update.outer_middleware(ChatLockMiddleware(redis))
+    dispatcher.update.outer_middleware(SlotsMiddleware(settings.concurrency))
+    # Inside the lock: awaiting the journal before it would let a chat's updates overtake
+    # each other. An album is journaled under its first part's update.
+    dispatcher.update.outer_middleware(journal)
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.include_router(build_root_router(settings, translator, clock))
     return App(
@@ -254,6 +377,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         ),
         delivery=delivery,
         reporter=reporter,
+        metrics=metrics,
+        health=Health(engine, bot, rasa),
+        redis=redis,
     )
 
 
@@ -262,7 +388,8 @@ async def announce(app: App, translator: Translator) -> None:
     bot = app.bot
     try:
         me = await bot.get_me()
-        await bot.delete_webhook(drop_pending_updates=False)
+        if app.settings.mode == "polling":
+            await bot.delete_webhook(drop_pending_updates=False)
         for language in ("ru", "en"):
             t = translator.texts(language)
             await bot.set_my_commands(
@@ -309,7 +436,7 @@ async def run(settings: Settings) -> None:
     app = await build_app(settings)
     try:
         await announce(app, Translator())
-        await app.run_polling()
+        await app.run()
     finally:
         await app.close()
 

@@ -30,6 +30,7 @@ DEFAULT_CONFIG_FILE = "config.yml"
 # The starter articles ship inside the package, so the default works from any directory.
 PACKAGED_KB = Path(__file__).resolve().parents[1] / "kb" / "articles"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
+SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(Exception):
@@ -262,6 +263,35 @@ class DeliverySettings(BaseModel):
     group_rate_per_minute: float = Field(default=20.0, ge=0)
 
 
+class ServerSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # The HTTP server for /healthz, /metrics and (in webhook mode) Telegram's webhook.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: no server (polling mode only)
+
+
+class WebhookSettings(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    # Public HTTPS base URL Telegram posts to (the load balancer in front of the replicas).
+    url: str = ""
+    path: str = "/telegram/webhook"
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; requests without it are refused.
+    secret_token: SecretStr = SecretStr("")
+    # Register the webhook with Telegram at start-up (one replica is enough; all may).
+    set_webhook: bool = True
+    max_connections: int = Field(default=40, ge=1, le=100)
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if secret and not SECRET_RE.match(secret):
+            raise ValueError("1-256 characters, only A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+        return value
+
+
 class PolicySettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -289,7 +319,12 @@ class Settings(BaseSettings):
     kb_dir: Path = PACKAGED_KB
     default_language: str = "ru"
     staff_language: str = "ru"
+    mode: Literal["polling", "webhook"] = "polling"
     polling_timeout: int = Field(default=30, ge=0, le=50)
+    concurrency: int = Field(default=16, ge=1, le=500)
+    redis_url: str = ""
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
     request_timeout: float = Field(default=60.0, gt=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     nlu_backend: Literal["embedded", "rasa"] = "embedded"

@@ -66,6 +66,7 @@ class Desk:
         self.prioritiser = prioritiser or Prioritiser()
         self.forum: bool | None = None  # learnt on the first topic we try to open
         self.sign_replies = sign_replies
+        self.handoffs = 0  # tickets opened by this process, for /metrics
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -87,6 +88,7 @@ class Desk:
             category=contact.category,
         )
         if created:
+            self.handoffs += 1
             dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
             said = [m.text or "" for m in dialog if m.direction == Direction.IN]
             ticket.priority = self.prioritiser.priority(contact.intent, said)
@@ -291,6 +293,8 @@ class Desk:
                 session, first.chat.id, first.reply_to_message.message_id, self.staff_chat_id
             )
         ids = [m.message_id for m in album]
+        if await self._relayed(session, first, self.staff_chat_id):
+            return
 
         async def send(thread: int | None, reply: ReplyParameters | None) -> object:
             if len(ids) > 1:
@@ -317,6 +321,8 @@ class Desk:
         """Copy an operator's message (or album) to the ticket's customer, anonymously."""
         customer = ticket.customer
         first = album[0]
+        if await self._relayed(session, first, customer.telegram_id):
+            return True
         reply = None
         if first.reply_to_message is not None:
             target = await messages.counterpart(
@@ -368,6 +374,14 @@ class Desk:
         await session.commit()
         await self.refresh(session, ticket)
         return True
+
+    async def _relayed(self, session: AsyncSession, message: Message, target: int) -> bool:
+        """Whether this message already has its copy in the other chat: a crash cut the
+        update short after the relay and Telegram delivered it again."""
+        copy = await messages.counterpart(session, message.chat.id, message.message_id, target)
+        if copy is not None:
+            log.info("message %s was relayed before the restart", message.message_id)
+        return copy is not None
 
     async def _send_signed(
         self,

@@ -53,3 +53,16 @@ class RasaClient:
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+async def rasa_status(client: RasaClient) -> str:
+    """'ok' when the Rasa server answers GET /status with a loaded model."""
+    session = await client._get_session()
+    try:
+        async with session.get(f"{client.url}/status", timeout=client.timeout) as response:
+            if response.status != 200:
+                return f"http {response.status}"
+            body = await response.json(content_type=None)
+    except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
+        return type(exc).__name__
+    return "ok" if isinstance(body, dict) and body.get("model_file") else "no model loaded"

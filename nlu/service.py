@@ -20,13 +20,20 @@ class NLU:
     def __init__(self, engine: EmbeddedEngine, rasa: RasaClient | None = None) -> None:
         self.engine = engine
         self.rasa = rasa
-        self.fallbacks = 0
+        self.fallbacks = 0  # Rasa unreachable or failing: the embedded engine answered
+        self.not_understood = 0  # the fallback intent or out_of_scope
 
     @classmethod
     def build(cls, data_dir: Path = DATA_DIR, rasa: RasaClient | None = None) -> NLU:
         return cls(EmbeddedEngine.train(load(data_dir)), rasa)
 
     async def parse(self, text: str) -> dict[str, Any]:
+        result = await self._parse(text)
+        if result["intent"]["name"] in (FALLBACK_INTENT, "out_of_scope"):
+            self.not_understood += 1
+        return result
+
+    async def _parse(self, text: str) -> dict[str, Any]:
         if self.rasa is not None:
             result = await self.rasa.parse(text)
             if result["intent"]["name"] != FALLBACK_INTENT or result["intent"]["confidence"] > 0:

@@ -190,3 +190,13 @@ class Contact(Base):
     category3: Mapped[str | None] = mapped_column(String(100))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True)
     escalation_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class HandledUpdate(Base):
+    """Update ids handled to the end: Telegram redelivers unconfirmed updates after a crash,
+    and this is how a replica knows which of them were finished already."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    handled_at: Mapped[datetime] = mapped_column(index=True)

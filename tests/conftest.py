@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -78,14 +80,43 @@ def make_customer(emulator: TelegramEmulator) -> Callable[..., Customer]:
     return make
 
 
+# With FRONTLINE_TEST_POSTGRES=postgresql+asyncpg://user@127.0.0.1:port (as .ci/run sets it),
+# every test gets a fresh database on that real PostgreSQL server instead of an SQLite file.
+POSTGRES = os.environ.get("FRONTLINE_TEST_POSTGRES", "")
+
+
 @pytest.fixture
-def settings_for(tmp_path: Path, emulator: TelegramEmulator) -> Callable[..., Settings]:
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    if not POSTGRES:
+        yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        return
+    import asyncpg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    plain = POSTGRES.replace("postgresql+asyncpg://", "postgresql://")
+    admin = await asyncpg.connect(f"{plain}/postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield f"{POSTGRES}/{name}"
+    admin = await asyncpg.connect(f"{plain}/postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def settings_for(
+    tmp_path: Path, emulator: TelegramEmulator, database_url: str
+) -> Callable[..., Settings]:
     def make(staff_chat_id: int, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
             "bot_token": emulator.token,
             "telegram_api_url": emulator.base_url,
             "staff_chat_id": staff_chat_id,
-            "database_url": f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+            "database_url": database_url,
             "kb_dir": ROOT / "kb" / "articles",
             "polling_timeout": 5,
             # Tests drive the KB watcher by hand (KBWatcher.check), never by wall-clock time.
@@ -153,7 +184,7 @@ async def launch(
         yield start
     finally:
         for running in started:
-            await running.app.dispatcher.stop_polling()
+            running.app.stop()
             await running.task
             await running.app.close()
 

@@ -195,7 +195,7 @@ async def test_http_order_backend(
         john.send("order status 424242")
         await john.receives("cannot check orders right now")
     finally:
-        await app.dispatcher.stop_polling()
+        app.stop()
         await task
         await app.close()
 

@@ -83,8 +83,8 @@ def event(kind: str, when: datetime, **data: Any) -> Event:
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'stats.db'}")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
     await upgrade(engine)
     sessionmaker = make_sessionmaker(engine)
     async with sessionmaker() as session:
@@ -354,8 +354,8 @@ async def test_export_writes_files_that_open(engine: AsyncEngine, tmp_path: Path
     assert "2026-W47" in page and "daily_volume.png" in page and "+100.0%" in page
 
 
-async def test_an_empty_week_exports_without_errors(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+async def test_an_empty_week_exports_without_errors(tmp_path: Path, database_url: str) -> None:
+    engine = make_engine(database_url)
     await upgrade(engine)
     try:
         async with make_sessionmaker(engine)() as session:

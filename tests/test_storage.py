@@ -19,8 +19,8 @@ NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 's.db'}")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = make_engine(database_url)
     await upgrade(engine)
     yield engine
     await engine.dispose()

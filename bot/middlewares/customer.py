@@ -61,9 +61,10 @@ class CustomerContextMiddleware(BaseMiddleware):
                 ticket_id=open_ticket.id if open_ticket else None,
             )
             recorded = [await messages.record(session, row) for row in rows]
-            if recorded[0] is None:
-                return None  # Telegram redelivered an update we already handled
-            await contacts.touch(session, customer.id, now, self.session_gap)
+            # Already logged: an update cut short by a crash runs again (the update journal
+            # skips the finished ones), so it goes on; the contact was counted the first time.
+            if recorded[0] is not None:
+                await contacts.touch(session, customer.id, now, self.session_gap)
         if customer.is_banned:
             await session.commit()
             return None  # logged, never answered or relayed

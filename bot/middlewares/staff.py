@@ -35,8 +35,9 @@ class StaffContextMiddleware(BaseMiddleware):
                 customer_id=ticket.customer_id if ticket else None,
                 ticket_id=ticket.id if ticket else None,
             )
-            recorded = [await messages.record(session, row) for row in rows]
-            if recorded[0] is None:
-                return None
+            # Logged before anything is relayed; a duplicate is an update cut short by a
+            # crash and run again (see bot.middlewares.journal).
+            for row in rows:
+                await messages.record(session, row)
             await session.commit()
         return await handler(event, data)

@@ -150,6 +150,7 @@ class TelegramEmulator:
         self.messages: dict[tuple[int, int], JSON] = {}
         self.topics: dict[tuple[int, int], Topic] = {}
         self.updates: list[JSON] = []
+        self.pushed: list[JSON] = []  # every update ever handed out, for redelivery tests
         self.calls: list[Call] = []
         self.callback_answers: dict[str, JSON] = {}
         self.blocked_by: set[int] = set()
@@ -286,10 +287,18 @@ class TelegramEmulator:
 
     def _push_update(self, kind: str, payload: JSON) -> JSON:
         update = {"update_id": next(self._update_ids), kind: payload}
+        self.pushed.append(update)
         self._polls_after_last = False
         self.updates.append(update)
         self._notify()
         return update
+
+    def redeliver(self, update: JSON) -> None:
+        """Hand out an update again, as Telegram does with one the bot never confirmed."""
+        self._polls_after_last = False
+        self.updates.append(update)
+        self.updates.sort(key=lambda u: u["update_id"])
+        self._notify()
 
     def _store(
         self,

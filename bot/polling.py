@@ -1,0 +1,159 @@
+"""Long polling that confirms an update to Telegram only after it has been handled.
+
+getUpdates(offset=N) confirms every update below N and Telegram forgets them. aiogram's own
+loop moves the offset as soon as an update is *received*, so a process killed while handling
+loses it. Here the offset never passes the oldest update still being handled: after a crash
+Telegram hands out again everything unfinished, and the update journal skips what was done.
+
+Updates are handled concurrently (the per-chat lock keeps each chat in order). While some are
+still running, getUpdates returns them again with any new ones; those already running are not
+started twice, and when nothing new came back the loop waits for one of them to finish instead
+of asking again at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from aiohttp import ClientError
+
+log = logging.getLogger(__name__)
+BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
+RECHECK = 0.25  # seconds between polls while only long-running updates are outstanding
+
+
+class ConfirmAfterHandling:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        *,
+        timeout: int,
+        allowed_updates: list[str],
+        limit: int = 100,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+        self.limit = limit
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._finished: set[int] = set()  # handled here, not yet confirmed
+        self._abandoned: set[int] = set()  # cut short at shutdown: must stay unconfirmed
+        self._next = 0  # one past the highest update id seen
+        self._progress = asyncio.Event()
+        self._stop = stop or asyncio.Event()
+
+    @property
+    def offset(self) -> int | None:
+        if self._running or self._abandoned:
+            return min(self._running.keys() | self._abandoned)
+        return self._next or None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def run(self, grace: float) -> None:
+        log.info("polling (updates confirmed after handling)")
+        delay = BACKOFF_MIN
+        while not self._stop.is_set():
+            try:
+                updates = await self._poll(self.timeout)
+            except TelegramRetryAfter as exc:
+                await self._pause(exc.retry_after)
+                continue
+            except (TelegramAPIError, ClientError, TimeoutError, OSError) as exc:
+                log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, delay)
+                await self._pause(delay)
+                delay = min(delay * 2, BACKOFF_MAX)
+                continue
+            if updates is None:
+                break  # stopped while waiting
+            delay = BACKOFF_MIN
+            if not self._start(updates) and self._running:
+                # Only updates still being handled came back: wait for one to finish.
+                self._progress.clear()
+                await self._pause(RECHECK, self._progress)
+        await self._finish(grace)
+
+    def _start(self, updates: list[Update]) -> bool:
+        fresh = False
+        for update in updates:
+            uid = update.update_id
+            self._next = max(self._next, uid + 1)
+            if uid in self._running or uid in self._finished:
+                continue
+            fresh = True
+            self._running[uid] = asyncio.create_task(self._handle(update))
+        floor = self.offset or 0
+        self._finished = {uid for uid in self._finished if uid >= floor}
+        return fresh
+
+    async def _handle(self, update: Update) -> None:
+        uid = update.update_id
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except asyncio.CancelledError:
+            self._abandoned.add(uid)
+            raise
+        except Exception as exc:  # one update never stops the loop
+            log.error("update %s failed: %s", uid, type(exc).__name__, exc_info=exc)
+        finally:
+            del self._running[uid]
+            if uid not in self._abandoned:
+                self._finished.add(uid)
+            self._progress.set()
+
+    async def _poll(self, wait: int) -> list[Update] | None:
+        method = GetUpdates(
+            offset=self.offset,
+            timeout=wait,
+            limit=self.limit,
+            allowed_updates=self.allowed_updates,
+        )
+        request_timeout = int((self.bot.session.timeout or 60) + wait)
+        call = asyncio.ensure_future(self.bot(method, request_timeout=request_timeout))
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({call, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stopped.cancel()
+        if not call.done():
+            call.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await call
+            return None
+        return call.result()
+
+    async def _pause(self, seconds: float, *events: asyncio.Event) -> None:
+        waiters = [asyncio.ensure_future(e.wait()) for e in (self._stop, *events)]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _finish(self, grace: float) -> None:
+        """Let running updates finish, then confirm what was handled."""
+        running = list(self._running.values())
+        if running:
+            _, pending = await asyncio.wait(running, timeout=grace)
+            for task in pending:
+                task.cancel()  # Telegram delivers these again after the restart
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self.offset:
+            with contextlib.suppress(TelegramAPIError, ClientError, TimeoutError, OSError):
+                await self._poll_confirm()
+
+    async def _poll_confirm(self) -> Any:
+        # timeout=0, limit=1: only moves the offset; what it returns stays unconfirmed.
+        method = GetUpdates(offset=self.offset, timeout=0, limit=1, allowed_updates=None)
+        return await self.bot(method, request_timeout=10)

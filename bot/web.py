@@ -1,0 +1,108 @@
+"""The bot's HTTP side: /healthz, /metrics and, in webhook mode, Telegram's webhook.
+
+/healthz answers 200 while the bot can work (database and Bot API reachable) and 503 when it
+cannot; a Rasa server that is down makes it "degraded" but still 200, because the embedded
+engine answers meanwhile and a load balancer should not take the replica out for that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiohttp import ClientError, web
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.metrics import CONTENT_TYPE, Metrics
+from nlu.rasa_client import RasaClient, rasa_status
+
+log = logging.getLogger(__name__)
+CHECK_TIMEOUT = 5.0
+BOT_API_CACHE = 10.0  # seconds a good getMe answer is trusted (health checks come often)
+
+
+@dataclass
+class Health:
+    engine: AsyncEngine
+    bot: Bot
+    rasa: RasaClient | None
+    _bot_api_ok_at: float = 0.0
+
+    async def check(self) -> tuple[bool, dict[str, Any]]:
+        database, bot_api, rasa = await asyncio.gather(
+            self._database(), self._bot_api(), self._rasa()
+        )
+        checks = {"database": database, "bot_api": bot_api, "rasa": rasa}
+        healthy = database == "ok" and bot_api == "ok"
+        status = "ok" if healthy and rasa in ("ok", "not used") else "degraded"
+        return healthy, {"status": status if healthy else "unhealthy", "checks": checks}
+
+    async def _database(self) -> str:
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT), self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError, TimeoutError) as exc:
+            return type(exc).__name__
+        return "ok"
+
+    async def _bot_api(self) -> str:
+        if time.monotonic() - self._bot_api_ok_at < BOT_API_CACHE:
+            return "ok"
+        try:
+            async with asyncio.timeout(CHECK_TIMEOUT):
+                await self.bot.get_me()
+        except (TelegramAPIError, ClientError, OSError, TimeoutError) as exc:
+            return type(exc).__name__
+        self._bot_api_ok_at = time.monotonic()
+        return "ok"
+
+    async def _rasa(self) -> str:
+        if self.rasa is None:
+            return "not used"
+        return await rasa_status(self.rasa)
+
+
+def build_web_app(
+    health: Health,
+    metrics: Metrics,
+    webhook: tuple[Dispatcher, Bot, str, str] | None = None,
+) -> web.Application:
+    """`webhook` = (dispatcher, bot, path, secret token) in webhook mode."""
+    app = web.Application(client_max_size=10 * 1024 * 1024)
+
+    async def healthz(_request: web.Request) -> web.Response:
+        healthy, body = await health.check()
+        return web.json_response(body, status=200 if healthy else 503)
+
+    async def prometheus(_request: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", prometheus)
+    if webhook is not None:
+        dispatcher, bot, path, secret = webhook
+        # Answered only after the update is handled: Telegram redelivers what got no 200,
+        # and keeps one update per chat in flight, so each chat stays in order across replicas.
+        SimpleRequestHandler(
+            dispatcher, bot, handle_in_background=False, secret_token=secret
+        ).register(app, path=path)
+    return app
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    server = site._server
+    bound = server.sockets[0].getsockname()[1] if server is not None else port  # type: ignore[attr-defined]
+    log.info("http server on %s:%s", host, bound)
+    return runner, int(bound)

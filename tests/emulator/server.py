@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiohttp import web
+from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from tests.emulator.html_entities import ParseError, parse_html, utf16_len
 
@@ -129,6 +129,14 @@ class ChatState:
     pinned: list[int] = field(default_factory=list)
 
 
+def _update_chat(update: JSON) -> int:
+    """The chat an update belongs to (Telegram's per-chat delivery queue)."""
+    body = next(v for k, v in update.items() if k != "update_id")
+    message = body.get("message") if "data" in body else body
+    chat = (message or {}).get("chat") or body.get("from") or {}
+    return int(chat.get("id", 0))
+
+
 class TelegramEmulator:
     def __init__(
         self,
@@ -157,6 +165,13 @@ class TelegramEmulator:
         self.failures: list[Failure] = []
         self.commands: dict[str, list[JSON]] = {}
         self.webhook_url = ""
+        self.webhook_secret = ""
+        # Webhook delivery goes through this "load balancer": set it to the replicas' URLs
+        # (round robin); empty means the URL given to setWebhook.
+        self.balance_to: list[str] = []
+        self.webhook_posts: list[tuple[str, int, int]] = []  # (target, update_id, status)
+        self._webhook_task: asyncio.Task[None] | None = None
+        self._posts: set[asyncio.Task[None]] = set()
         self.allowed_updates: set[str] = set(DEFAULT_UPDATES)
         self.edits: list[JSON] = []
         self.reply_keyboards: dict[int, JSON] = {}
@@ -186,6 +201,11 @@ class TelegramEmulator:
     async def stop(self) -> None:
         self._closing = True
         self._notify()  # release a pending long poll at once
+        for task in [*self._posts, self._webhook_task]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -602,8 +622,59 @@ class TelegramEmulator:
         return True
 
     async def api_setwebhook(self, params: JSON) -> bool:
-        self.webhook_url = str(params.get("url") or "")
+        url = str(params.get("url") or "")
+        if url and not url.startswith("https://"):
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook_url = url
+        self.webhook_secret = str(params.get("secret_token") or "")
+        allowed = params.get("allowed_updates")
+        if isinstance(allowed, list) and allowed:
+            self.allowed_updates = set(allowed)
+        if url and self._webhook_task is None:
+            self._webhook_task = asyncio.create_task(self._deliver_webhooks())
         return True
+
+    async def _deliver_webhooks(self) -> None:
+        """Like Telegram: updates of one chat are posted one at a time, in order, each until
+        it is answered with 200; different chats go in parallel."""
+        busy: set[int] = set()
+        in_flight: set[int] = set()
+        turn = itertools.count()
+        async with ClientSession(timeout=ClientTimeout(total=60)) as http:
+
+            async def post(update: JSON, key: int) -> None:
+                try:
+                    while not self._closing and self.webhook_url:
+                        targets = self.balance_to or [self.webhook_url]
+                        target = targets[next(turn) % len(targets)]
+                        headers = {"X-Telegram-Bot-Api-Secret-Token": self.webhook_secret}
+                        try:
+                            async with http.post(target, json=update, headers=headers) as r:
+                                status = r.status
+                        except (ClientError, OSError, TimeoutError):
+                            status = 0
+                        self.webhook_posts.append((target, update["update_id"], status))
+                        if status == 200:
+                            self.updates = [u for u in self.updates if u is not update]
+                            return
+                        await asyncio.sleep(0.05)  # Telegram backs off before retrying
+                finally:
+                    busy.discard(key)
+                    in_flight.discard(update["update_id"])
+                    self._notify()
+
+            while not self._closing and self.webhook_url:
+                for update in list(self.updates):
+                    key = _update_chat(update)
+                    if update["update_id"] in in_flight or key in busy:
+                        continue
+                    busy.add(key)
+                    in_flight.add(update["update_id"])
+                    task = asyncio.create_task(post(update, key))
+                    self._posts.add(task)
+                    task.add_done_callback(self._posts.discard)
+                await self._wait_change(1.0)
+        self._webhook_task = None
 
     async def api_getwebhookinfo(self, params: JSON) -> JSON:
         return {

@@ -1,0 +1,236 @@
+"""Health and metrics endpoints, webhook mode, and two replicas sharing a database and Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from bot.app import App, StartupError, build_app
+from bot.config import Settings
+from tests.conftest import ROOT, FakeClock, Launch
+from tests.emulator.people import Customer, StaffGroup
+from tests.emulator.server import TelegramEmulator
+
+SECRET = "s3cret-token_for-tests"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        return response.status, await response.text()
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus' text format."""
+    for line in text.splitlines():
+        if line.startswith("#") or not line.startswith(name):
+            continue
+        sample, value = line.rsplit(" ", 1)
+        found = dict(re.findall(r'(\w+)="([^"]*)"', sample))
+        if sample.split("{")[0] == name and all(found.get(k) == v for k, v in labels.items()):
+            return float(value)
+    raise AssertionError(f"no sample {name} {labels} in:\n{text}")
+
+
+async def test_healthz_and_metrics_while_polling(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    port = free_port()
+    bot = await launch(server={"host": "127.0.0.1", "port": port})
+    base = f"http://127.0.0.1:{port}"
+    await emulator.wait_until(lambda: bot.app.http_port == port, what="the http server")
+
+    status, body = await get(f"{base}/healthz")
+    assert status == 200, body
+    assert '"database": "ok"' in body and '"bot_api": "ok"' in body
+    assert '"rasa": "not used"' in body
+
+    alice = make_customer()
+    emulator.fail("sendmessage", code=500)  # one 5xx: delivered on the retry
+    alice.send("сколько стоит доставка?")
+    await alice.receives("Сроки и стоимость")
+    alice.send("абракадабра фывапролд")
+    await alice.receives("")
+    alice.send("/operator")
+    await alice.receives("обращение #")
+    await bot.settled()
+    status, text = await get(f"{base}/metrics")
+    assert status == 200
+    assert metric(text, "frontline_updates_total", type="message", outcome="ok") == 3
+    assert metric(text, "frontline_update_handling_seconds_count", type="message") == 3
+    assert metric(text, "frontline_handoffs_total") == 1
+    assert metric(text, "frontline_nlu_fallbacks_total", reason="not_understood") >= 1
+    assert metric(text, "frontline_delivery_failures_total") == 0
+    assert metric(text, "frontline_delivery_retries_total") == 1
+
+    # A Bot API that refuses the token makes the replica unhealthy.
+    emulator.fail("getme", code=401, description="Unauthorized", times=5)
+    bot.app.health._bot_api_ok_at = 0.0
+    status, body = await get(f"{base}/healthz")
+    assert status == 503 and '"status": "unhealthy"' in body
+    assert "TelegramUnauthorizedError" in body
+
+
+# ------------------------------------------------------------------------- webhook mode
+
+
+def webhook_settings(port: int, **extra: Any) -> dict[str, Any]:
+    return {
+        "mode": "webhook",
+        "server": {"host": "127.0.0.1", "port": port},
+        "webhook": {"url": "https://bot.example.com", "secret_token": SECRET},
+        **extra,
+    }
+
+
+class Replica:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.task = asyncio.create_task(app.run())
+
+    async def stop(self) -> None:
+        self.app.stop()
+        await self.task
+        await self.app.close()
+
+
+@pytest.fixture
+async def replicas(
+    settings_for: Callable[..., Settings], staff: StaffGroup, clock: FakeClock
+) -> AsyncIterator[Callable[..., Any]]:
+    started: list[Replica] = []
+
+    async def start(**overrides: Any) -> Replica:
+        port = free_port()
+        app = await build_app(settings_for(staff.id, **webhook_settings(port, **overrides)), clock)
+        replica = Replica(app)
+        started.append(replica)
+        return replica
+
+    try:
+        yield start
+    finally:
+        for replica in started:
+            await replica.stop()
+
+
+async def test_webhook_mode_checks_the_secret_token(
+    replicas: Callable[..., Any], emulator: TelegramEmulator, make_customer: Callable[..., Customer]
+) -> None:
+    replica = await replicas()
+    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    assert emulator.webhook_url == "https://bot.example.com/telegram/webhook"
+    assert emulator.webhook_secret == SECRET
+    url = f"http://127.0.0.1:{replica.app.http_port}/telegram/webhook"
+    emulator.balance_to = [url]
+    forged = {"update_id": 999, "message": {"message_id": 1, "date": 0, "text": "/start",
+              "chat": {"id": 5, "type": "private"}, "from": {"id": 5, "is_bot": False,
+              "first_name": "X"}}}  # fmt: skip
+    async with aiohttp.ClientSession() as http:
+        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+            async with http.post(url, json=forged, headers=headers) as response:
+                assert response.status == 401
+    alice = make_customer()
+    alice.send("/start")
+    await alice.receives("Здравствуйте")
+    assert all(status == 200 for _, _, status in emulator.webhook_posts)
+
+
+async def test_webhook_mode_refuses_to_start_without_a_secret(
+    settings_for: Callable[..., Settings], staff: StaffGroup
+) -> None:
+    settings = settings_for(staff.id, **webhook_settings(free_port()))
+    settings.webhook.secret_token = type(settings.webhook.secret_token)("")
+    with pytest.raises(StartupError, match=r"webhook\.secret_token \(env WEBHOOK__SECRET_TOKEN\)"):
+        await build_app(settings)
+
+
+# ------------------------------------------------------------------ replicas with Redis
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    url = os.environ.get("FRONTLINE_TEST_REDIS", "")
+    if not url:
+        started = subprocess.run(
+            [str(ROOT / "scripts" / "test-services"), "start"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if started.returncode != 0:
+            pytest.fail(f"scripts/test-services could not start Redis:\n{started.stderr}")
+        url = dict(line.split("=", 1) for line in started.stdout.split())["FRONTLINE_TEST_REDIS"]
+    yield url
+
+
+@pytest.fixture
+async def redis_url(redis_server: str) -> AsyncIterator[str]:
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(redis_server)
+    await client.flushdb()
+    await client.aclose()
+    yield redis_server
+
+
+@pytest.mark.redis
+async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
+    replicas: Callable[..., Any],
+    redis_url: str,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    first = await replicas(redis_url=redis_url)
+    second = await replicas(redis_url=redis_url, webhook={"set_webhook": False,
+                            "url": "https://bot.example.com", "secret_token": SECRET})  # fmt: skip
+    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    emulator.balance_to = [
+        f"http://127.0.0.1:{r.app.http_port}/telegram/webhook" for r in (first, second)
+    ]
+
+    # A dialog whose steps land on different replicas: the FSM state lives in Redis.
+    john = make_customer("John", language_code="en")
+    john.send("wheres my order??")
+    await john.receives("send your order number")
+    john.send("#5512378")
+    reply = await john.receives("Order #5512378")
+    assert "delivered" in reply["text"]
+
+    # Bursts from several customers at once: one topic each, messages in order.
+    customers = [make_customer(f"Клиент{i}") for i in range(6)]
+    for customer in customers:
+        customer.send("позовите оператора")
+        for n in range(5):
+            customer.send(f"сообщение {n}")
+    for i, customer in enumerate(customers):
+        topic = await staff.new_topic(name=f"Клиент{i}")
+
+        def relayed(thread: int = topic.thread_id, who: str = f"Клиент{i}") -> list[str]:
+            texts = [m.get("text", "") for m in staff.topic_messages(thread)]
+            return [t for t in texts if t.startswith("сообщение")]
+
+        await emulator.wait_until(lambda r=relayed: len(r()) == 5, what=f"Клиент{i}'s messages")
+        assert relayed() == [f"сообщение {n}" for n in range(5)]
+    names = [t.name for t in staff.topics()]
+    for i in range(6):
+        assert sum(f"Клиент{i}" in name for name in names) == 1, names
+    targets = {target for target, _, _ in emulator.webhook_posts}
+    assert len(targets) == 2  # both replicas did handle updates

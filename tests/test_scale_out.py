@@ -220,7 +220,7 @@ async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
         customer.send("позовите оператора")
         for n in range(5):
             customer.send(f"сообщение {n}")
-    for i, customer in enumerate(customers):
+    for i in range(len(customers)):
         topic = await staff.new_topic(name=f"Клиент{i}")
 
         def relayed(thread: int = topic.thread_id, who: str = f"Клиент{i}") -> list[str]:

@@ -48,7 +48,7 @@ contents = st.one_of(
     odd_text.map(lambda t: {"text": t}),
     st.builds(
         lambda f, c: {"photo": [{**f, "width": 90, "height": 90}], "caption": c}, file_ref, odd_text
-    ),  # fmt: skip
+    ),
     file_ref.map(
         lambda f: {
             "sticker": {
@@ -60,7 +60,7 @@ contents = st.one_of(
                 "type": "regular",
             }
         }
-    ),  # fmt: skip
+    ),
     file_ref.map(lambda f: {"voice": {**f, "duration": 3}}),
     file_ref.map(lambda f: {"video_note": {**f, "length": 240, "duration": 3}}),
     file_ref.map(lambda f: {"video": {**f, "width": 1, "height": 1, "duration": 1}}),
@@ -85,10 +85,10 @@ contents = st.one_of(
                 "members_only": False,
             }
         }
-    ),  # fmt: skip
+    ),
     st.just(
         {"venue": {"location": {"latitude": 1.0, "longitude": 2.0}, "title": "<t>", "address": "a"}}
-    ),  # fmt: skip
+    ),
     st.just({"new_chat_members": [{"id": 77, "is_bot": False, "first_name": "N"}]}),
 )
 

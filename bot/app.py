@@ -42,6 +42,7 @@ from bot.middlewares.slots import CONNECTIONS_PER_UPDATE, SlotsMiddleware
 from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
 from bot.polling import ConfirmAfterHandling
+from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
 from handoff.desk import Desk
@@ -296,6 +297,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         group_burst=max(1.0, settings.delivery.group_rate_per_minute),
     )
     bot.session.middleware(delivery)
+    bot.session.middleware(KeepResponseModels())
     desk = Desk(
         bot,
         staff_chat_id=settings.staff_chat_id,
@@ -446,6 +448,8 @@ def main(settings: Settings) -> int:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # aiogram logs every update at INFO; /metrics counts them instead.
+    logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.root.level))
     try:
         asyncio.run(run(settings))
     except StartupError as exc:

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
-from aiogram.methods import GetUpdates
+from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.types import Update
-from aiohttp import ClientError
+from aiohttp import ClientError, ClientTimeout
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
@@ -67,10 +67,12 @@ class ConfirmAfterHandling:
         while not self._stop.is_set():
             try:
                 updates = await self._poll(self.timeout)
-            except TelegramRetryAfter as exc:
-                await self._pause(exc.retry_after)
+            except PollError as exc:
+                log.warning("getUpdates refused: %s", exc.description)
+                await self._pause(exc.retry_after or delay)
+                delay = min(delay * 2, BACKOFF_MAX)
                 continue
-            except (TelegramAPIError, ClientError, TimeoutError, OSError) as exc:
+            except (ClientError, TimeoutError, OSError, ValueError) as exc:
                 log.warning("getUpdates failed (%s); retrying in %.1fs", type(exc).__name__, delay)
                 await self._pause(delay)
                 delay = min(delay * 2, BACKOFF_MAX)
@@ -84,14 +86,17 @@ class ConfirmAfterHandling:
                 await self._pause(RECHECK, self._progress)
         await self._finish(grace)
 
-    def _start(self, updates: list[Update]) -> bool:
+    def _start(self, updates: list[dict[str, Any]]) -> bool:
         fresh = False
-        for update in updates:
-            uid = update.update_id
+        for raw in updates:
+            uid = int(raw["update_id"])
             self._next = max(self._next, uid + 1)
             if uid in self._running or uid in self._finished:
                 continue
             fresh = True
+            # Parsed only now: the ones still running come back on every poll, and building
+            # aiogram's models for them again and again would cost more than handling them.
+            update = Update.model_validate(raw, context={"bot": self.bot})
             self._running[uid] = asyncio.create_task(self._handle(update))
         floor = self.offset or 0
         self._finished = {uid for uid in self._finished if uid >= floor}
@@ -112,15 +117,8 @@ class ConfirmAfterHandling:
                 self._finished.add(uid)
             self._progress.set()
 
-    async def _poll(self, wait: int) -> list[Update] | None:
-        method = GetUpdates(
-            offset=self.offset,
-            timeout=wait,
-            limit=self.limit,
-            allowed_updates=self.allowed_updates,
-        )
-        request_timeout = int((self.bot.session.timeout or 60) + wait)
-        call = asyncio.ensure_future(self.bot(method, request_timeout=request_timeout))
+    async def _poll(self, wait: int) -> list[dict[str, Any]] | None:
+        call = asyncio.ensure_future(self._get_updates(wait))
         stopped = asyncio.ensure_future(self._stop.wait())
         try:
             await asyncio.wait({call, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -132,6 +130,33 @@ class ConfirmAfterHandling:
                 await call
             return None
         return call.result()
+
+    async def _get_updates(self, wait: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """getUpdates as plain JSON (see _start for why not through aiogram's models)."""
+        session = self.bot.session
+        if not isinstance(session, AiohttpSession):  # pragma: no cover - we always build one
+            raise TypeError("polling needs aiogram's AiohttpSession")
+        http = await session.create_session()
+        body: dict[str, Any] = {
+            "timeout": wait,
+            "limit": limit or self.limit,
+            "allowed_updates": self.allowed_updates,
+        }
+        if self.offset:
+            body["offset"] = self.offset
+        timeout = ClientTimeout(total=(session.timeout or 60) + wait)
+        url = session.api.api_url(self.bot.token, "getUpdates")
+        async with http.post(url, json=body, timeout=timeout) as response:
+            data = json.loads(await response.read())
+        if not isinstance(data, dict) or not data.get("ok"):
+            data = data if isinstance(data, dict) else {}
+            retry_after = (data.get("parameters") or {}).get("retry_after")
+            raise PollError(
+                f"{data.get('error_code', response.status)} {data.get('description', '')}",
+                float(retry_after) if retry_after else None,
+            )
+        result = data.get("result")
+        return result if isinstance(result, list) else []
 
     async def _pause(self, seconds: float, *events: asyncio.Event) -> None:
         waiters = [asyncio.ensure_future(e.wait()) for e in (self._stop, *events)]
@@ -150,10 +175,13 @@ class ConfirmAfterHandling:
                 task.cancel()  # Telegram delivers these again after the restart
             await asyncio.gather(*pending, return_exceptions=True)
         if self.offset:
-            with contextlib.suppress(TelegramAPIError, ClientError, TimeoutError, OSError):
-                await self._poll_confirm()
+            # timeout=0, limit=1: only moves the offset; what it returns stays unconfirmed.
+            with contextlib.suppress(PollError, ClientError, TimeoutError, OSError, ValueError):
+                await self._get_updates(0, limit=1)
 
-    async def _poll_confirm(self) -> Any:
-        # timeout=0, limit=1: only moves the offset; what it returns stays unconfirmed.
-        method = GetUpdates(offset=self.offset, timeout=0, limit=1, allowed_updates=None)
-        return await self.bot(method, request_timeout=10)
+
+class PollError(Exception):
+    def __init__(self, description: str, retry_after: float | None) -> None:
+        super().__init__(description)
+        self.description = description
+        self.retry_after = retry_after

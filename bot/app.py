@@ -348,17 +348,17 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher["reporter"] = reporter
     in_flight = InFlight()
     metrics = Metrics()
-    journal = UpdateJournalMiddleware(sessionmaker, clock)
+    journal = UpdateJournalMiddleware(clock)
     metrics.watch(desk, nlu, delivery.stats, journal)
     dispatcher.update.outer_middleware(metrics)
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
     dispatcher.update.outer_middleware(ChatLockMiddleware(redis))
     dispatcher.update.outer_middleware(SlotsMiddleware(settings.concurrency))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     # Inside the lock: awaiting the journal before it would let a chat's updates overtake
     # each other. An album is journaled under its first part's update.
     dispatcher.update.outer_middleware(journal)
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.include_router(build_root_router(settings, translator, clock))
     return App(
         bot=bot,

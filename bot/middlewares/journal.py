@@ -16,7 +16,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage import updates
@@ -26,8 +26,10 @@ PRUNE_EVERY = 5000  # updates between clean-ups of old journal rows
 
 
 class UpdateJournalMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], clock: Clock) -> None:
-        self.sessionmaker = sessionmaker
+    """Runs inside the update's database session: the check and the mark ride on it, and the
+    mark is committed by the session's final commit, with the handler's last writes."""
+
+    def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self._marked = 0
         self.skipped = 0
@@ -40,28 +42,28 @@ class UpdateJournalMiddleware(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        async with self.sessionmaker() as session:
-            if await updates.was_handled(session, event.update_id):
-                self.skipped += 1
-                log.info("update %s was handled before; skipped", event.update_id)
-                return None
+        session: AsyncSession = data["session"]
+        if await updates.was_handled(session, event.update_id):
+            self.skipped += 1
+            log.info("update %s was handled before; skipped", event.update_id)
+            return None
         try:
             return await handler(event, data)
         except asyncio.CancelledError:
             raise  # cut short (shutdown): Telegram will deliver it again
         except BaseException:
             # The errors router has already told the customer; retrying a poison update
-            # forever would block the chat behind it.
-            await self._mark(event.update_id)
+            # forever would block the chat behind it. Its unfinished writes are dropped.
+            await session.rollback()
+            await self._mark(session, event.update_id)
+            await session.commit()
             raise
         else:
-            await self._mark(event.update_id)
+            await self._mark(session, event.update_id)
 
-    async def _mark(self, update_id: int) -> None:
+    async def _mark(self, session: AsyncSession, update_id: int) -> None:
         now = self.clock.now()
-        async with self.sessionmaker() as session:
-            await updates.mark_handled(session, update_id, now)
-            self._marked += 1
-            if self._marked % PRUNE_EVERY == 0:
-                await updates.forget_old(session, now)
-            await session.commit()
+        await updates.mark_handled(session, update_id, now)
+        self._marked += 1
+        if self._marked % PRUNE_EVERY == 0:
+            await updates.forget_old(session, now)

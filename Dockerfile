@@ -17,4 +17,5 @@ RUN pip install ".[postgres]" && useradd --create-home frontline && mkdir -p /ap
 USER frontline
 
 # Migrations are applied by the bot itself at start.
+EXPOSE 8080
 CMD ["python", "-m", "bot"]

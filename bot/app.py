@@ -257,10 +257,10 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
             f"database_url (env DATABASE_URL): cannot write {exc.filename}: {exc.strerror}"
         ) from exc
     # Enough connections for every running update plus the background tasks.
+    # All of them stay open: connections beyond pool_size are closed on return, and opening
+    # one per update (a thread for SQLite, a login for Postgres) would cost more than the query.
     connections = settings.concurrency * CONNECTIONS_PER_UPDATE + 4
-    engine = make_engine(
-        settings.database_url, pool_size=min(connections, 10), max_overflow=max(connections - 10, 0)
-    )
+    engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
     try:
         await upgrade(engine)
     except (SQLAlchemyError, OSError) as exc:

@@ -46,7 +46,8 @@ class SlaWatcher:
                 assert ticket.sla_due_at is not None
                 due = ticket.sla_due_at.astimezone(zone).strftime("%d.%m %H:%M")
                 if now >= ticket.sla_due_at:
-                    ticket.sla_breached = ticket.sla_warned = True
+                    if not await tickets.claim_sla_flag(session, ticket, breach=True):
+                        continue  # another replica got there first
                     events.ticket_event(
                         session,
                         "sla_breach",
@@ -68,7 +69,8 @@ class SlaWatcher:
                     )
                     breached += 1
                 elif not ticket.sla_warned and now >= ticket.sla_due_at - self.warn_before:
-                    ticket.sla_warned = True
+                    if not await tickets.claim_sla_flag(session, ticket, breach=False):
+                        continue
                     events.ticket_event(
                         session,
                         "sla_warning",

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Message, Ticket, TicketStatus
 
@@ -133,3 +134,21 @@ async def of_staff_message(session: AsyncSession, chat_id: int, message_id: int)
         )
     )
     return await session.get(Ticket, ticket_id) if ticket_id is not None else None
+
+
+async def claim_sla_flag(session: AsyncSession, ticket: Ticket, breach: bool) -> bool:
+    """Set the ticket's SLA warning (or breach) flag unless it is set already; True for the
+    one caller that set it, so replicas checking at once alert only once."""
+    column = Ticket.sla_breached if breach else Ticket.sla_warned
+    values = {"sla_breached": True, "sla_warned": True} if breach else {"sla_warned": True}
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket.id, column.is_(False))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = bool(getattr(result, "rowcount", 0))
+    if claimed:
+        for key, value in values.items():
+            set_committed_value(ticket, key, value)
+    return claimed

@@ -4,6 +4,7 @@ SLA and working hours on a controllable clock, CSAT."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from handoff.sla import SlaWatcher
 from storage.models import Customer as CustomerRow
 from storage.models import Event, Ticket, TicketStatus
 from tests.conftest import FakeClock, Launch, RunningBot
@@ -371,15 +373,28 @@ async def test_sla_warning_then_breach_alert_on_the_clock(
     topic = await open_ticket(alice, staff, "Срочно позовите оператора, списали деньги дважды")
     card = staff.topic_messages(topic.thread_id)[0]
     assert "срочный" in card["text"]
+    # A second replica's watcher checks the same tickets at the same moment: one alert each.
+    other = SlaWatcher(
+        bot.sessionmaker,
+        bot.app.sla_watcher.desk,
+        bot.app.sla_watcher.notifier,
+        clock,
+        warn_before=bot.app.sla_watcher.warn_before,
+        interval=0,
+    )
     clock.advance(minutes=1)
-    assert await bot.app.sla_watcher.check() == (1, 0)  # urgent: 5 min, warned 5 min before
+    results = await asyncio.gather(bot.app.sla_watcher.check(), other.check())
+    assert sorted(results) == [(0, 0), (1, 0)]  # urgent: 5 min, warned 5 min before
     await staff.receives_in(topic.thread_id, "До конца срока первого ответа")
     clock.advance(minutes=4)
-    assert await bot.app.sla_watcher.check() == (0, 1)
+    results = await asyncio.gather(bot.app.sla_watcher.check(), other.check())
+    assert sorted(results) == [(0, 0), (0, 1)]
     await staff.receives_in(topic.thread_id, "нарушен")
     await admin.receives("SLA: обращение #1")
     assert await bot.app.sla_watcher.check() == (0, 0)  # once
     assert len(await events_of(bot, "sla_breach")) == 1
+    warnings = [m for m in staff.topic_messages(topic.thread_id) if "До конца срока" in m["text"]]
+    assert len(warnings) == 1
 
 
 async def test_after_hours_the_customer_is_told_when_to_expect_an_answer(

@@ -234,3 +234,21 @@ async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
         assert sum(f"Клиент{i}" in name for name in names) == 1, names
     targets = {target for target, _, _ in emulator.webhook_posts}
     assert len(targets) == 2  # both replicas did handle updates
+
+
+@pytest.mark.redis
+async def test_a_dialog_survives_a_restart_with_redis(
+    launch: Launch, redis_url: str, make_customer: Callable[..., Customer]
+) -> None:
+    """The callback dialog's step lives in Redis: a restart mid-dialog loses nothing."""
+    first = await launch(redis_url=redis_url)
+    alice = make_customer("Алиса")
+    alice.send("перезвоните мне пожалуйста")
+    await alice.receives("Как к вам обращаться")
+    await first.settled()
+    first.app.stop()
+    await first.task
+
+    await launch(redis_url=redis_url)  # a new process knows nothing but what Redis kept
+    alice.send("Алиса")  # the answer to the question asked before the restart
+    await alice.receives("номер телефона")

@@ -118,6 +118,8 @@ async def test_customer_dialog_through_the_bot_on_rasa_then_rasa_fails_mid_dialo
     john.send("how much does delivery cost?")
     await john.receives("Delivery times and cost")
     assert rasa.failures == 0
+    healthy, body = await bot.app.health.check()
+    assert healthy and body["status"] == "ok" and body["checks"]["rasa"] == "ok"
 
     # Rasa hangs (process stopped): the bot waits at most rasa_timeout, then answers anyway.
     pid = server_pid()
@@ -135,3 +137,7 @@ async def test_customer_dialog_through_the_bot_on_rasa_then_rasa_fails_mid_dialo
     await john.receives("Cannot log in to my account")
     assert rasa.failures == 2
     assert not any("wrong" in t.lower() for t in alice.texts() + john.texts())
+    # The replica stays in service (the embedded engine answers) but says it is degraded.
+    healthy, body = await bot.app.health.check()
+    assert healthy and body["status"] == "degraded"
+    assert body["checks"]["rasa"] not in ("ok", "not used")

@@ -16,6 +16,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 from redis.asyncio import Redis
+from redis.exceptions import LockError
 
 # A replica that dies holding a chat's lock frees it after this long.
 REDIS_LOCK_TTL = 60.0
@@ -65,5 +66,5 @@ class ChatLockMiddleware(BaseMiddleware):
         try:
             yield
         finally:
-            with contextlib.suppress(Exception):  # expired meanwhile: nothing left to free
+            with contextlib.suppress(LockError):  # expired meanwhile: nothing left to free
                 await lock.release()

@@ -86,6 +86,7 @@ class App:
     redis: Redis | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     http_port: int | None = None  # the port actually bound, once serving
+    serving: asyncio.Event = field(default_factory=asyncio.Event)  # set once it listens
 
     async def run(self) -> None:
         if self.settings.mode == "webhook":
@@ -152,6 +153,7 @@ class App:
             # Polling works without it; health and metrics are then unavailable.
             log.error("no /healthz or /metrics: cannot listen on %s:%s", server.host, server.port)
             return None
+        self.serving.set()
         return runner
 
     def stop(self) -> None:

@@ -54,7 +54,8 @@ async def test_healthz_and_metrics_while_polling(
     port = free_port()
     bot = await launch(server={"host": "127.0.0.1", "port": port})
     base = f"http://127.0.0.1:{port}"
-    await emulator.wait_until(lambda: bot.app.http_port == port, what="the http server")
+    await asyncio.wait_for(bot.app.serving.wait(), 10)
+    assert bot.app.http_port == port
 
     status, body = await get(f"{base}/healthz")
     assert status == 200, body
@@ -134,6 +135,7 @@ async def test_webhook_mode_checks_the_secret_token(
     replicas: Callable[..., Any], emulator: TelegramEmulator, make_customer: Callable[..., Customer]
 ) -> None:
     replica = await replicas()
+    await asyncio.wait_for(replica.app.serving.wait(), 10)
     await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
     assert emulator.webhook_url == "https://bot.example.com/telegram/webhook"
     assert emulator.webhook_secret == SECRET
@@ -201,6 +203,7 @@ async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
     first = await replicas(redis_url=redis_url)
     second = await replicas(redis_url=redis_url, webhook={"set_webhook": False,
                             "url": "https://bot.example.com", "secret_token": SECRET})  # fmt: skip
+    await asyncio.wait_for(asyncio.gather(first.app.serving.wait(), second.app.serving.wait()), 10)
     await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
     emulator.balance_to = [
         f"http://127.0.0.1:{r.app.http_port}/telegram/webhook" for r in (first, second)
@@ -252,3 +255,38 @@ async def test_a_dialog_survives_a_restart_with_redis(
     await launch(redis_url=redis_url)  # a new process knows nothing but what Redis kept
     alice.send("Алиса")  # the answer to the question asked before the restart
     await alice.receives("номер телефона")
+
+
+@pytest.mark.redis
+async def test_one_customer_at_two_replicas_at_once_gets_one_ticket(
+    replicas: Callable[..., Any],
+    redis_url: str,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    """A proxy's retry or a slow replica can put one customer's updates on two replicas at
+    the same moment; the Redis lock serialises them, so one ticket and one topic open."""
+    first = await replicas(redis_url=redis_url)
+    second = await replicas(redis_url=redis_url, webhook={"set_webhook": False,
+                            "url": "https://bot.example.com", "secret_token": SECRET})  # fmt: skip
+    await asyncio.wait_for(asyncio.gather(first.app.serving.wait(), second.app.serving.wait()), 10)
+    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    emulator.webhook_url = ""  # this test posts the updates itself
+    alice = make_customer()
+    updates = []
+    for text in ("позовите оператора", "оператор, пожалуйста"):
+        alice.send(text)
+        updates.append(emulator.pushed[-1])
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    async with aiohttp.ClientSession() as http:
+
+        async def post(replica: Replica, update: dict[str, Any]) -> int:
+            url = f"http://127.0.0.1:{replica.app.http_port}/telegram/webhook"
+            async with http.post(url, json=update, headers=headers) as response:
+                return response.status
+
+        statuses = await asyncio.gather(post(first, updates[0]), post(second, updates[1]))
+    assert statuses == [200, 200]
+    names = [t.name for t in staff.topics()]
+    assert len(names) == 1, names

@@ -150,9 +150,14 @@ async def test_redelivered_update_is_handled_once(
     message = alice.send("сколько стоит доставка?")
     await alice.receives("Сроки и стоимость")
     # Telegram hands out again an update it holds for confirmation (after a crash, say).
-    update = next(u for u in emulator.pushed if u.get("message") is message)
-    emulator.redeliver(update)
     await bot.settled()
+    seen = len(alice.messages())
+    update = next(u for u in emulator.pushed if u.get("message") is message)
+    # After a crash a new process has no offset: Telegram hands it the update again, and only
+    # the update journal knows it was finished.
+    await bot.app.dispatcher.feed_raw_update(bot.app.bot, update)
+    await bot.settled()
+    assert len(alice.messages()) == seen  # nothing at all in answer to the redelivery
     alice.send("/start")
     await alice.receives("Здравствуйте")
     assert sum("Сроки и стоимость" in t for t in alice.texts()) == 1

@@ -48,7 +48,7 @@ class UpdateJournalMiddleware(BaseMiddleware):
             log.info("update %s was handled before; skipped", event.update_id)
             return None
         try:
-            return await handler(event, data)
+            result = await handler(event, data)
         except asyncio.CancelledError:
             raise  # cut short (shutdown): Telegram will deliver it again
         except BaseException:
@@ -58,8 +58,8 @@ class UpdateJournalMiddleware(BaseMiddleware):
             await self._mark(session, event.update_id)
             await session.commit()
             raise
-        else:
-            await self._mark(session, event.update_id)
+        await self._mark(session, event.update_id)
+        return result
 
     async def _mark(self, session: AsyncSession, update_id: int) -> None:
         now = self.clock.now()

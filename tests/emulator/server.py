@@ -313,13 +313,6 @@ class TelegramEmulator:
         self._notify()
         return update
 
-    def redeliver(self, update: JSON) -> None:
-        """Hand out an update again, as Telegram does with one the bot never confirmed."""
-        self._polls_after_last = False
-        self.updates.append(update)
-        self.updates.sort(key=lambda u: u["update_id"])
-        self._notify()
-
     def _store(
         self,
         chat_id: int,

@@ -23,7 +23,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.emulator.server import ChatState, TelegramEmulator  # noqa: E402
+from tests.postgres import create_database, drop_database  # noqa: E402
 
 QUESTIONS = [
     "сколько стоит доставка?",
@@ -66,26 +66,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def postgres_url() -> tuple[str, str]:
-    import asyncpg
-
-    base = os.environ.get("FRONTLINE_TEST_POSTGRES")
-    if not base:
-        raise SystemExit("set FRONTLINE_TEST_POSTGRES (scripts/test-services start prints it)")
-    name = f"bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(base.replace("+asyncpg", "") + "/postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    return f"{base}/{name}", name
-
-
 async def run(customers: int, messages: int, database: str) -> dict[str, float]:
     emulator = TimedEmulator()
     await emulator.start()
     group = emulator.add_group("Support desk", forum=True)
     workdir = Path(tempfile.mkdtemp(prefix="frontline-load-"))
     if database == "postgres":
-        url, _ = await postgres_url()
+        server = os.environ.get("FRONTLINE_TEST_POSTGRES")
+        if not server:
+            raise SystemExit("set FRONTLINE_TEST_POSTGRES (scripts/test-services start prints it)")
+        url = await create_database(server, "bench")
     else:
         url = f"sqlite+aiosqlite:///{workdir / 'load.db'}"
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
@@ -151,6 +141,8 @@ async def run(customers: int, messages: int, database: str) -> dict[str, float]:
         await process.wait()
         log.close()
         await emulator.stop()
+        if database == "postgres":
+            await drop_database(url)
     total = customers * messages
     return {
         "messages": total,

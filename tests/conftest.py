@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -90,21 +89,11 @@ async def database_url(tmp_path: Path) -> AsyncIterator[str]:
     if not POSTGRES:
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
         return
-    import asyncpg
+    from tests.postgres import create_database, drop_database
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    plain = POSTGRES.replace("postgresql+asyncpg://", "postgresql://")
-    admin = await asyncpg.connect(f"{plain}/postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield f"{POSTGRES}/{name}"
-    admin = await asyncpg.connect(f"{plain}/postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    url = await create_database(POSTGRES)
+    yield url
+    await drop_database(url)
 
 
 @pytest.fixture

@@ -91,11 +91,15 @@ async def test_healthz_and_metrics_while_polling(
 # ------------------------------------------------------------------------- webhook mode
 
 
-def webhook_settings(port: int, **extra: Any) -> dict[str, Any]:
+def webhook_settings(port: int, set_webhook: bool = True, **extra: Any) -> dict[str, Any]:
     return {
         "mode": "webhook",
         "server": {"host": "127.0.0.1", "port": port},
-        "webhook": {"url": "https://bot.example.com", "secret_token": SECRET},
+        "webhook": {
+            "url": "https://bot.example.com",
+            "secret_token": SECRET,
+            "set_webhook": set_webhook,
+        },
         **extra,
     }
 
@@ -122,6 +126,7 @@ async def replicas(
         app = await build_app(settings_for(staff.id, **webhook_settings(port, **overrides)), clock)
         replica = Replica(app)
         started.append(replica)
+        await asyncio.wait_for(app.serving.wait(), 10)
         return replica
 
     try:
@@ -135,7 +140,6 @@ async def test_webhook_mode_checks_the_secret_token(
     replicas: Callable[..., Any], emulator: TelegramEmulator, make_customer: Callable[..., Customer]
 ) -> None:
     replica = await replicas()
-    await asyncio.wait_for(replica.app.serving.wait(), 10)
     await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
     assert emulator.webhook_url == "https://bot.example.com/telegram/webhook"
     assert emulator.webhook_secret == SECRET
@@ -192,6 +196,16 @@ async def redis_url(redis_server: str) -> AsyncIterator[str]:
     yield redis_server
 
 
+async def two_replicas(
+    replicas: Callable[..., Any], emulator: TelegramEmulator, redis_url: str
+) -> tuple[Replica, Replica]:
+    """Two replicas sharing the database and Redis; the first registers the webhook."""
+    first = await replicas(redis_url=redis_url)
+    second = await replicas(redis_url=redis_url, set_webhook=False)
+    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    return first, second
+
+
 @pytest.mark.redis
 async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
     replicas: Callable[..., Any],
@@ -200,11 +214,7 @@ async def test_two_replicas_keep_order_share_dialogs_and_open_one_topic_each(
     staff: StaffGroup,
     make_customer: Callable[..., Customer],
 ) -> None:
-    first = await replicas(redis_url=redis_url)
-    second = await replicas(redis_url=redis_url, webhook={"set_webhook": False,
-                            "url": "https://bot.example.com", "secret_token": SECRET})  # fmt: skip
-    await asyncio.wait_for(asyncio.gather(first.app.serving.wait(), second.app.serving.wait()), 10)
-    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    first, second = await two_replicas(replicas, emulator, redis_url)
     emulator.balance_to = [
         f"http://127.0.0.1:{r.app.http_port}/telegram/webhook" for r in (first, second)
     ]
@@ -267,11 +277,7 @@ async def test_one_customer_at_two_replicas_at_once_gets_one_ticket(
 ) -> None:
     """A proxy's retry or a slow replica can put one customer's updates on two replicas at
     the same moment; the Redis lock serialises them, so one ticket and one topic open."""
-    first = await replicas(redis_url=redis_url)
-    second = await replicas(redis_url=redis_url, webhook={"set_webhook": False,
-                            "url": "https://bot.example.com", "secret_token": SECRET})  # fmt: skip
-    await asyncio.wait_for(asyncio.gather(first.app.serving.wait(), second.app.serving.wait()), 10)
-    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    first, second = await two_replicas(replicas, emulator, redis_url)
     emulator.webhook_url = ""  # this test posts the updates itself
     alice = make_customer()
     updates = []

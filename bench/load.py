@@ -66,7 +66,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def run(customers: int, messages: int, database: str) -> dict[str, float]:
+async def run(customers: int, messages: int, database: str, echo: bool) -> dict[str, float]:
     emulator = TimedEmulator()
     await emulator.start()
     group = emulator.add_group("Support desk", forum=True)
@@ -89,24 +89,12 @@ async def run(customers: int, messages: int, database: str) -> dict[str, float]:
         LOG_LEVEL="WARNING",
     )
     log = (workdir / "bot.log").open("wb")
+    command = [str(ROOT / "bench" / "echo_bot.py")] if echo else ["-m", "bot"]
+    env["PYTHONPATH"] = str(ROOT)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=workdir, env=env, stdout=log, stderr=log
+        sys.executable, *command, cwd=workdir, env=env, stdout=log, stderr=log
     )
     bot = psutil.Process(process.pid)
-    if os.environ.get("LOAD_PROFILE"):  # py-spy (on PATH): where the bot's CPU goes, 40 s
-        await asyncio.create_subprocess_exec(
-            "py-spy",
-            "record",
-            "-p",
-            str(process.pid),
-            "-o",
-            os.environ["LOAD_PROFILE"],
-            "-f",
-            "raw",
-            "-d",
-            "40",
-            "--gil",
-        )
     users = [emulator.add_user(f"Customer{i}", language_code="ru") for i in range(customers)]
     peak_rss = 0
 
@@ -122,6 +110,20 @@ async def run(customers: int, messages: int, database: str) -> dict[str, float]:
         # Warm-up: every customer says hello once (customer rows, first contact).
         await asyncio.gather(*(ask(u, "/start") for u in users))
         cpu_before = sum(bot.cpu_times()[:2])
+        if os.environ.get("LOAD_PROFILE"):  # py-spy (on PATH): the bot's CPU after warm-up, 20 s
+            await asyncio.create_subprocess_exec(
+                "py-spy",
+                "record",
+                "-p",
+                str(process.pid),
+                "-o",
+                os.environ["LOAD_PROFILE"],
+                "-f",
+                "raw",
+                "-d",
+                "20",
+                "--gil",
+            )
         latencies: list[float] = []
 
         async def customer(i: int, user: dict[str, Any]) -> None:
@@ -161,10 +163,17 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--messages", type=int, default=20, help="per customer")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument(
+        "--bot",
+        choices=["frontline", "echo"],
+        default="frontline",
+        help="echo: bench/echo_bot.py, the floor aiogram itself sets",
+    )
     args = parser.parse_args()
-    result = asyncio.run(run(args.customers, args.messages, args.database))
+    echo = args.bot == "echo"
+    result = asyncio.run(run(args.customers, args.messages, args.database, echo))
     print(
-        f"{args.database}: {args.customers} customers × {args.messages} messages = "
+        f"{'echo bot' if echo else args.database}: {args.customers} customers × {args.messages} messages = "
         f"{result['messages']} messages"
     )
     print(f"  throughput           {result['per_second']:8.1f} messages/s")

@@ -262,7 +262,7 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
     # All of them stay open: connections beyond pool_size are closed on return, and opening
     # one per update (a thread for SQLite, a login for Postgres) would cost more than the query.
     connections = settings.concurrency * CONNECTIONS_PER_UPDATE + 4
-    engine = make_engine(settings.database_url, pool_size=connections, max_overflow=4)
+    engine = make_engine(settings.database_url, inline=True, pool_size=connections, max_overflow=4)
     try:
         await upgrade(engine)
     except (SQLAlchemyError, OSError) as exc:

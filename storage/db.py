@@ -13,12 +13,18 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.sqlite_inline import InlineSQLite
 
-def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
+
+def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
+    """`inline`: SQLite statements run on the event loop's thread (storage.sqlite_inline),
+    for the bot's many short statements; reports keep aiosqlite's thread."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
+        if inline and parsed.get_driver_name() == "aiosqlite":
+            kwargs["async_creator"] = InlineSQLite(parsed, kwargs["connect_args"]).connect
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
 

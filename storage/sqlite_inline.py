@@ -41,7 +41,8 @@ class InlineSQLite:
         # the loop).
         self.timeout = float(params.pop("timeout", 30.0))
         params.update(timeout=0, check_same_thread=False)
-        self._args, self._params = args, params
+        self._args: list[Any] = list(args)
+        self._params: dict[str, Any] = dict(params)
         self._writer: asyncio.Lock | None = None
 
     @property
@@ -51,7 +52,8 @@ class InlineSQLite:
         return self._writer
 
     async def connect(self) -> InlineConnection:
-        return InlineConnection(self, sqlite3.connect(*self._args, **self._params))
+        connect: Callable[..., sqlite3.Connection] = sqlite3.connect
+        return InlineConnection(self, connect(*self._args, **self._params))
 
 
 class _InlineQueue:

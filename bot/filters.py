@@ -9,19 +9,25 @@ from aiogram.filters import BaseFilter
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.middlewares.db import Lookups
 from storage import customers, tickets
 
 
 class HasOpenTicket(BaseFilter):
-    """Passes when the customer has an open ticket; provides it as `ticket`."""
+    """Passes when the customer has an open ticket; provides it as `ticket`.
 
-    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+    What it found is left in the update's `lookups` (see DbSessionMiddleware), so the
+    customer middleware that runs next does not look the same rows up again."""
+
+    async def __call__(
+        self, message: Message, session: AsyncSession, lookups: Lookups | None = None
+    ) -> bool | dict[str, Any]:
         if message.from_user is None:
             return False
         customer = await customers.get_by_telegram_id(session, message.from_user.id)
-        if customer is None:
-            return False
-        ticket = await tickets.open_for_customer(session, customer.id)
+        ticket = await tickets.open_for_customer(session, customer.id) if customer else None
+        if lookups is not None:
+            lookups.customers[message.from_user.id] = (customer, ticket)
         return {"ticket": ticket} if ticket is not None else False
 
 

@@ -5,19 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
 
+_LATEST = (
+    select(Contact)
+    .where(Contact.customer_id == bindparam("customer_id"))
+    .order_by(Contact.started_at.desc(), Contact.id.desc())
+    .limit(1)
+)  # built once (see storage.customers)
+
 
 async def latest(session: AsyncSession, customer_id: int) -> Contact | None:
-    return await session.scalar(
-        select(Contact)
-        .where(Contact.customer_id == customer_id)
-        .order_by(Contact.started_at.desc(), Contact.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_LATEST, {"customer_id": customer_id})
 
 
 async def touch(session: AsyncSession, customer_id: int, now: datetime, gap: timedelta) -> Contact:

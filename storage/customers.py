@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Customer
+
+SEEN_PRECISION = timedelta(minutes=1)  # last_seen_at is kept to the minute
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,20 +25,42 @@ class Profile:
     language: str
 
 
+# Hot-path statements are built once: building one and computing its cache key cost more
+# than running it on SQLite.
+_BY_TELEGRAM_ID = select(Customer).where(Customer.telegram_id == bindparam("telegram_id"))
+
+
 async def get_by_telegram_id(session: AsyncSession, telegram_id: int) -> Customer | None:
-    return await session.scalar(select(Customer).where(Customer.telegram_id == telegram_id))
+    return await session.scalar(_BY_TELEGRAM_ID, {"telegram_id": telegram_id})
 
 
 async def get(session: AsyncSession, customer_id: int) -> Customer | None:
     return await session.get(Customer, customer_id)
 
 
-async def upsert(session: AsyncSession, profile: Profile, now: datetime) -> Customer:
+class _Unknown:
+    pass
+
+
+UNKNOWN = _Unknown()
+
+
+async def upsert(
+    session: AsyncSession,
+    profile: Profile,
+    now: datetime,
+    existing: Customer | _Unknown | None = UNKNOWN,
+) -> Customer:
     """Create the customer on first contact; refresh the profile on later ones.
 
-    The language is only taken on creation: the customer may switch it later.
+    The language is only taken on creation: the customer may switch it later. `existing`:
+    the customer's row as already read in this session (None: there is none), if it was.
     """
-    customer = await get_by_telegram_id(session, profile.telegram_id)
+    customer = (
+        await get_by_telegram_id(session, profile.telegram_id)
+        if isinstance(existing, _Unknown)
+        else existing
+    )
     if customer is None:
         customer = Customer(
             telegram_id=profile.telegram_id,
@@ -55,6 +79,14 @@ async def upsert(session: AsyncSession, profile: Profile, now: datetime) -> Cust
             customer = await get_by_telegram_id(session, profile.telegram_id)
             assert customer is not None
         return customer
+    unchanged = (
+        customer.first_name == profile.first_name
+        and customer.last_name == profile.last_name
+        and customer.username == profile.username
+        and not customer.is_blocked
+    )
+    if unchanged and now - customer.last_seen_at < SEEN_PRECISION:
+        return customer  # an UPDATE per message would cost more than the minute is worth
     customer.first_name = profile.first_name
     customer.last_name = profile.last_name
     customer.username = profile.username

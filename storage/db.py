@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -15,17 +16,28 @@ from sqlalchemy.ext.asyncio import (
 
 from storage.sqlite_inline import InlineSQLite
 
+_inline_drivers: WeakKeyDictionary[Engine, InlineSQLite] = WeakKeyDictionary()
+
+
+def inline_driver(engine: AsyncEngine) -> InlineSQLite | None:
+    """The inline SQLite driver behind `engine`, if it has one (for its counters)."""
+    return _inline_drivers.get(engine.sync_engine)
+
 
 def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine:
     """`inline`: SQLite statements run on the event loop's thread (storage.sqlite_inline),
     for the bot's many short statements; reports keep aiosqlite's thread."""
     parsed = make_url(url)
+    driver = None
     if parsed.get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing at once.
         kwargs.setdefault("connect_args", {"timeout": 30})
         if inline and parsed.get_driver_name() == "aiosqlite":
-            kwargs["async_creator"] = InlineSQLite(parsed, kwargs["connect_args"]).connect
+            driver = InlineSQLite(parsed, kwargs["connect_args"])
+            kwargs["async_creator"] = driver.connect
     engine = create_async_engine(url, **kwargs)
+    if driver is not None:
+        _inline_drivers[engine.sync_engine] = driver
     if parsed.get_backend_name() == "sqlite":
 
         @event.listens_for(engine.sync_engine, "connect")

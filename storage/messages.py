@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Direction, Message
+from storage.upsert import insert_or_ignore, row_values
 
 
 async def record(session: AsyncSession, message: Message) -> Message | None:
-    """Insert a message row; return None when it is already logged (a redelivered update)."""
-    try:
-        async with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        return None
-    return message
+    """Insert a message row; return None when it is already logged (a redelivered update).
+
+    The row is written as it is (not added to the session): callers keep `message` as the
+    record of what was logged, without its database id."""
+    table = Message.__table__
+    assert isinstance(table, Table)
+    if await insert_or_ignore(session, table, row_values(message)):
+        return message
+    return None
 
 
 def new(

@@ -44,6 +44,7 @@ class InlineSQLite:
         self._args: list[Any] = list(args)
         self._params: dict[str, Any] = dict(params)
         self._writer: asyncio.Lock | None = None
+        self.busy_waits = 0  # statements that found another process writing and waited
 
     @property
     def writer(self) -> asyncio.Lock:
@@ -153,6 +154,7 @@ class InlineConnection:
             except sqlite3.OperationalError as error:
                 if not str(error).startswith(_BUSY) or time.monotonic() >= deadline:
                     raise
+            self._owner.busy_waits += 1
             await asyncio.sleep(delay)
             delay = min(delay * 2, 0.05)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -17,12 +17,14 @@ async def get(session: AsyncSession, ticket_id: int) -> Ticket | None:
     return await session.get(Ticket, ticket_id)
 
 
+# Built once (see storage.customers): looked up for nearly every customer message.
+_OPEN_FOR_CUSTOMER = select(Ticket).where(
+    Ticket.customer_id == bindparam("customer_id"), Ticket.status != TicketStatus.CLOSED
+)
+
+
 async def open_for_customer(session: AsyncSession, customer_id: int) -> Ticket | None:
-    return await session.scalar(
-        select(Ticket).where(
-            Ticket.customer_id == customer_id, Ticket.status != TicketStatus.CLOSED
-        )
-    )
+    return await session.scalar(_OPEN_FOR_CUSTOMER, {"customer_id": customer_id})
 
 
 async def by_thread(session: AsyncSession, thread_id: int) -> Ticket | None:

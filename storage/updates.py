@@ -4,29 +4,30 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
+from storage.upsert import insert_or_ignore
 
 # Telegram keeps an unconfirmed update for 24 hours; ids older than that cannot come back.
 KEEP = timedelta(hours=48)
 
 
+_HANDLED = select(HandledUpdate.update_id).where(HandledUpdate.update_id == bindparam("update_id"))
+
+
 async def was_handled(session: AsyncSession, update_id: int) -> bool:
-    found = await session.scalar(
-        select(HandledUpdate.update_id).where(HandledUpdate.update_id == update_id)
-    )
+    found = await session.scalar(_HANDLED, {"update_id": update_id})
     return found is not None
 
 
 async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    try:
-        async with session.begin_nested():
-            session.add(HandledUpdate(update_id=update_id, handled_at=now))
-    except IntegrityError:
-        pass  # another replica finished the same update (a redelivery raced a slow handler)
+    # Ignored when present: another replica finished the same update (a redelivery raced a
+    # slow handler).
+    table = HandledUpdate.__table__
+    assert isinstance(table, Table)
+    await insert_or_ignore(session, table, {"update_id": update_id, "handled_at": now})
 
 
 async def forget_old(session: AsyncSession, now: datetime) -> int:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.content import inbound_rows
 from bot.i18n import Translator, pick_language
+from bot.middlewares.db import Lookups
 from storage import contacts, customers, messages, tickets
 
 
@@ -48,11 +49,18 @@ class CustomerContextMiddleware(BaseMiddleware):
             username=user.username,
             language=pick_language(user.language_code, self.default_language),
         )
-        customer = await customers.upsert(session, profile, now)
+        lookups: Lookups | None = data.get("lookups")
+        found = lookups.customers.get(user.id) if lookups else None
+        customer = await customers.upsert(
+            session, profile, now, existing=found[0] if found else customers.UNKNOWN
+        )
         if isinstance(event, Message):
-            open_ticket = data.get("ticket") or await tickets.open_for_customer(
-                session, customer.id
-            )
+            if found is not None and found[0] is not None:
+                open_ticket = found[1]
+            else:
+                open_ticket = data.get("ticket") or await tickets.open_for_customer(
+                    session, customer.id
+                )
             parts: list[Message] = data.get("album") or [event]
             rows = inbound_rows(
                 parts,

@@ -1,12 +1,19 @@
 """Load: concurrent customers through the real bot (`python -m bot`) and the Bot API emulator.
 
     .venv/bin/pip install -e ".[dev,bench,postgres]"
-    .venv/bin/python bench/load.py [--customers 200] [--messages 20] [--database sqlite|postgres]
+    .venv/bin/python bench/load.py [--customers 200] [--messages 20] [--rate 60]
+                                   [--database sqlite|postgres] [--bot frontline|echo]
 
 The bot runs as its own process, exactly as deployed, configured by environment variables; this
-process plays Telegram (the project's emulator) and the customers. Each customer writes a
-message, waits for the bot's answer, and writes the next (typical questions in Russian and
-English: delivery, returns, payment, an order's status); all customers at once.
+process plays Telegram (the project's emulator) and the customers, who ask typical questions
+(Russian and English: delivery, returns, payment, an order's status), all at once.
+
+Two ways to load it. Closed loop (default): each customer writes again as soon as answered, so
+the bot runs flat out and the figure is its capacity; by Little's law the time to reply is then
+customers / throughput, whatever the bot does. Open loop (`--rate`): customers write at random
+(Poisson) moments, so many messages a second in all, as real customers do; the time to reply is
+then the bot's own plus the queueing its load causes. `--bot echo` runs bench/echo_bot.py, a
+bare aiogram bot that answers every text: the floor set by aiogram, HTTP and this machine.
 
 Printed: customer messages per second, time to the bot's reply (p50/p95/p99, from the update
 being available to the bot's sendMessage arriving), the bot process's CPU time per message and
@@ -18,7 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -66,7 +75,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def run(customers: int, messages: int, database: str, echo: bool) -> dict[str, float]:
+async def run(
+    customers: int, messages: int, database: str, echo: bool, rate: float | None
+) -> dict[str, float]:
     emulator = TimedEmulator()
     await emulator.start()
     group = emulator.add_group("Support desk", forum=True)
@@ -126,9 +137,21 @@ async def run(customers: int, messages: int, database: str, echo: bool) -> dict[
             )
         latencies: list[float] = []
 
+        # Open loop: one Poisson stream of `rate` messages a second, dealt to the customers in
+        # turn (a customer still waiting for an answer writes again once it has come).
+        gaps = random.Random(0)
+        arrivals = list(
+            itertools.accumulate(gaps.expovariate(rate) for _ in range(customers * messages))
+            if rate
+            else []
+        )
+
         async def customer(i: int, user: dict[str, Any]) -> None:
             nonlocal peak_rss
             for n in range(messages):
+                if rate:
+                    due = started + arrivals[n * customers + i]
+                    await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 latencies.append(await ask(user, QUESTIONS[(i + n) % len(QUESTIONS)]))
                 if n % 5 == 0:
                     peak_rss = max(peak_rss, bot.memory_info().rss)
@@ -164,6 +187,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20, help="per customer")
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument(
+        "--rate",
+        type=float,
+        help="open loop: messages a second offered by all customers together (Poisson); "
+        "default: closed loop, each customer writes again as soon as answered",
+    )
+    parser.add_argument(
         "--bot",
         choices=["frontline", "echo"],
         default="frontline",
@@ -171,9 +200,10 @@ def main() -> None:
     )
     args = parser.parse_args()
     echo = args.bot == "echo"
-    result = asyncio.run(run(args.customers, args.messages, args.database, echo))
+    result = asyncio.run(run(args.customers, args.messages, args.database, echo, args.rate))
+    offered = f", offered {args.rate:g}/s" if args.rate else ", closed loop"
     print(
-        f"{'echo bot' if echo else args.database}: {args.customers} customers × {args.messages} messages = "
+        f"{'echo bot' if echo else args.database}{offered}: {args.customers} customers × {args.messages} messages = "
         f"{result['messages']} messages"
     )
     print(f"  throughput           {result['per_second']:8.1f} messages/s")

@@ -55,7 +55,7 @@ from nlu.rasa_client import RasaClient
 from nlu.service import NLU
 from stats.report import WeeklyReporter
 from stats.settings import stats_config
-from storage.db import make_engine, make_sessionmaker
+from storage.db import inline_driver, make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.sqlite import ensure_sqlite_dir
 
@@ -84,6 +84,7 @@ class App:
     metrics: Metrics
     health: Health
     redis: Redis | None = None
+    reports_engine: AsyncEngine | None = None  # SQLite: reports off the loop's thread
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     http_port: int | None = None  # the port actually bound, once serving
     serving: asyncio.Event = field(default_factory=asyncio.Event)  # set once it listens
@@ -190,6 +191,8 @@ class App:
         if self.redis is not None:
             await self.redis.aclose()
         await self.engine.dispose()
+        if self.reports_engine is not None:
+            await self.reports_engine.dispose()
 
 
 def check_webhook(settings: Settings) -> None:
@@ -289,6 +292,13 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         raise StartupError(f"knowledge base (env KB_DIR) has errors:\n{exc}") from exc
     engine = await prepare_database(settings)
     sessionmaker = make_sessionmaker(engine)
+    # The bot's SQLite statements run on the loop's thread; a weekly export's queries take
+    # seconds, so reports get their own small pool on aiosqlite's thread.
+    reports_engine = (
+        make_engine(settings.database_url, pool_size=1, max_overflow=1)
+        if inline_driver(engine) is not None
+        else None
+    )
     translator = Translator()
     bot = build_bot(settings)
     # The logger wraps delivery, so a message retried after a 429 is logged once, when sent.
@@ -337,7 +347,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     )
     reporter = WeeklyReporter(
         bot,
-        sessionmaker,
+        make_sessionmaker(reports_engine) if reports_engine is not None else sessionmaker,
         clock,
         translator.texts(settings.staff_language),
         stats_config(settings.stats, settings.categories.default),
@@ -384,6 +394,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         metrics=metrics,
         health=Health(engine, bot, rasa),
         redis=redis,
+        reports_engine=reports_engine,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from storage.db import inline_driver
 from tests.conftest import FakeClock, Launch
 from tests.emulator.people import Customer, StaffGroup
 from tests.emulator.server import TelegramEmulator
@@ -81,3 +82,17 @@ async def test_stats_on_demand_for_admins_only(
     mallory.send("/stats")
     reply = await mallory.receives()
     assert "неделя" not in reply["text"] and "week" not in reply["text"].lower()
+
+
+async def test_reports_query_off_the_event_loop_thread(launch: Launch) -> None:
+    """On SQLite the bot's statements run on the loop's thread; an export's queries take
+    seconds over a big log, so the reporter has its own pool on aiosqlite's thread."""
+    bot = await launch()
+    app = bot.app
+    async with app.reporter.sessionmaker() as session:
+        reports = session.bind
+    if app.engine.dialect.name == "sqlite":
+        assert inline_driver(app.engine) is not None
+        assert reports is app.reports_engine and inline_driver(app.reports_engine) is None
+    else:  # Postgres (asyncpg) never blocks the loop: one pool for all
+        assert reports is app.engine

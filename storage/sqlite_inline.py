@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import URL
 
-# What SQLite does before a write in a transaction (pysqlite's implicit BEGIN comes first).
+# Statements that never take SQLite's write lock; anything else waits for the writer's turn.
 _READS = ("select", "pragma", "explain", "values")
 _BUSY = ("database is locked", "database table is locked", "database is busy")
 
@@ -61,9 +61,6 @@ class _InlineQueue:
     """Stands in for aiosqlite's request queue, which SQLAlchemy's adapter uses directly to
     set the isolation level: the call runs at once."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
-
     def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
         future, function = item
         try:
@@ -79,7 +76,7 @@ class InlineConnection:
         self._owner = owner
         self._conn = db
         self._connection: sqlite3.Connection | None = db  # truthy while open, as in aiosqlite
-        self._tx = _InlineQueue(db)
+        self._tx = _InlineQueue()
         self._writing = False
 
     @property
@@ -88,11 +85,6 @@ class InlineConnection:
 
     def cursor(self) -> InlineCursor:
         return InlineCursor(self, self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        cursor = self.cursor()
-        await cursor.execute(sql, parameters)
-        return cursor
 
     async def commit(self) -> None:
         await self._retry(self._conn.commit)
@@ -171,12 +163,6 @@ class InlineCursor:
 
     async def __aexit__(self, *exc: object) -> None:
         self._cursor.close()
-
-    def __await__(self) -> Any:  # aiosqlite's cursor() result may also be awaited
-        async def itself() -> InlineCursor:
-            return self
-
-        return itself().__await__()
 
     @property
     def description(self) -> Any:

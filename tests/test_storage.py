@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -136,3 +136,26 @@ async def test_storage_cli_upgrades_a_fresh_database(tmp_path: Path) -> None:
     assert process.returncode == 0, err.decode()
     assert "head" in out.decode()
     assert (tmp_path / "cli" / "f.db").exists()
+
+
+async def test_a_returning_customer_is_refreshed_and_unblocked_at_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """last_seen_at is kept to the minute, but a new name or a customer who had blocked the
+    bot is written on their very next message."""
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        await session.commit()
+        soon = NOW + timedelta(seconds=20)
+        assert (await customers.upsert(session, profile(), soon)).last_seen_at == NOW
+        renamed = customers.Profile(42, "Алиса", "Иванова", "alice", "ru")
+        customer = await customers.upsert(session, renamed, soon)
+        assert customer.last_name == "Иванова" and customer.last_seen_at == soon
+        customer.is_blocked = True
+        await session.commit()
+        later = soon + timedelta(seconds=10)
+        customer = await customers.upsert(session, renamed, later)
+        assert customer.is_blocked is False and customer.last_seen_at == later
+        after_a_minute = later + timedelta(minutes=1)
+        customer = await customers.upsert(session, renamed, after_a_minute)
+        assert customer.last_seen_at == after_a_minute

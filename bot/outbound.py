@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.content import content_type, text_of
+from bot.middlewares.db import current_customer_update
 from storage import customers, messages, tickets
 from storage.models import Direction, Ticket
 
@@ -67,6 +68,24 @@ class OutboundLogger(BaseRequestMiddleware):
         return result
 
     async def _record_message(self, sent: Message) -> None:
+        update_session = current_customer_update()
+        if update_session is not None and sent.chat.type == "private":
+            # A reply in a customer's update: logged with the update's own final commit.
+            now = self.clock.now()
+            messages.record_to_customer_later(
+                update_session,
+                messages.new(
+                    chat_id=sent.chat.id,
+                    telegram_message_id=sent.message_id,
+                    direction=Direction.OUT,
+                    content_type=content_type(sent),
+                    text=text_of(sent),
+                    sent_at=now,
+                    logged_at=now,
+                    thread_id=sent.message_thread_id,
+                ),
+            )
+            return
         await self._record(
             chat_id=sent.chat.id,
             message_id=sent.message_id,

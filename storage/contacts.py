@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, case, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact
+from storage.pending import defer
+from storage.upsert import table_of
 
 _LATEST = (
     select(Contact)
@@ -18,36 +20,71 @@ _LATEST = (
 )  # built once (see storage.customers)
 
 
+_TABLE = table_of(Contact)
+_LATEST_ID = (
+    select(Contact.id)
+    .where(Contact.customer_id == bindparam("of_customer"))
+    .order_by(Contact.started_at.desc(), Contact.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_NOW = bindparam("now", type_=Contact.last_at.type)
+# Plain statements: the hot path neither loads the row nor runs the ORM's unit of work.
+_CONTINUE = (
+    update(Contact)
+    .where(Contact.id == _LATEST_ID, Contact.last_at >= bindparam("since"))
+    .values(
+        last_at=case((Contact.last_at < _NOW, _NOW), else_=Contact.last_at),
+        messages=Contact.messages + 1,
+    )
+    .execution_options(synchronize_session=False)
+)
+_START = insert(_TABLE)
+_CLASSIFY = (
+    update(Contact)
+    .where(Contact.id == _LATEST_ID, Contact.category1.is_(None))
+    .values(
+        intent=bindparam("p_intent"),
+        confidence=bindparam("p_confidence"),
+        category1=bindparam("c1"),
+        category2=bindparam("c2"),
+        category3=bindparam("c3"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 async def latest(session: AsyncSession, customer_id: int) -> Contact | None:
     return await session.scalar(_LATEST, {"customer_id": customer_id})
 
 
-async def touch(session: AsyncSession, customer_id: int, now: datetime, gap: timedelta) -> Contact:
-    """The customer's current contact: continued if they wrote within `gap`, else a new one."""
-    current = await latest(session, customer_id)
-    if current is not None and now - current.last_at <= gap:
-        current.last_at = max(current.last_at, now)
-        current.messages += 1
-        return current
-    contact = Contact(customer_id=customer_id, started_at=now, last_at=now, messages=1)
-    session.add(contact)
-    await session.flush()
-    return contact
+async def touch(session: AsyncSession, customer_id: int, now: datetime, gap: timedelta) -> None:
+    """Count a message in the customer's current contact: continued if they wrote within
+    `gap`, else a new one."""
+    continued = await session.execute(
+        _CONTINUE, {"of_customer": customer_id, "since": now - gap, "now": now}
+    )
+    if not getattr(continued, "rowcount", 0):
+        await session.execute(
+            _START, {"customer_id": customer_id, "started_at": now, "last_at": now, "messages": 1}
+        )
 
 
-async def classify(
+def classify_later(
     session: AsyncSession,
     customer_id: int,
     intent: str | None,
     confidence: float | None,
     category: Sequence[str] | None,
 ) -> None:
-    """Stamp what the contact is about, once: its first classified question decides."""
-    contact = await latest(session, customer_id)
-    if contact is None or contact.category1 is not None or not category or len(category) != 3:
+    """Stamp what the contact is about, once: its first classified question decides.
+
+    Written at the session's next commit (storage.pending): the caller answers next."""
+    if not category or len(category) != 3:
         return
-    contact.intent, contact.confidence = intent, confidence
-    contact.category1, contact.category2, contact.category3 = category
+    c1, c2, c3 = category
+    values = {"p_intent": intent, "p_confidence": confidence, "c1": c1, "c2": c2, "c3": c3}
+    defer(session, _CLASSIFY, {"of_customer": customer_id, **values})
 
 
 async def escalate(

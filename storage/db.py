@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage.pending import DeferringSession
 from storage.sqlite_inline import InlineSQLite
 
 _inline_drivers: WeakKeyDictionary[Engine, InlineSQLite] = WeakKeyDictionary()
@@ -55,4 +56,4 @@ def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=DeferringSession)

@@ -6,10 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Event, Ticket
+from storage.pending import defer
+from storage.upsert import table_of
+
+_TABLE = table_of(Event)
+_INSERT = insert(_TABLE)  # built once: one cached statement for every deferred event
 
 
 def log(
@@ -24,21 +29,56 @@ def log(
     category: Sequence[str] | None = None,
     **data: Any,
 ) -> Event:
-    levels = list(category or ())[:3] + [None] * (3 - len(category or ()))
-    event = Event(
-        type=type_,
-        customer_id=customer_id,
-        ticket_id=ticket_id,
-        data=data,
-        created_at=now,
-        intent=intent,
-        confidence=None if confidence is None else round(confidence, 4),
-        category1=levels[0],
-        category2=levels[1],
-        category3=levels[2],
-    )
+    columns = _columns(type_, now, customer_id, ticket_id, intent, confidence, category, data)
+    event = Event(**columns)
     session.add(event)
     return event
+
+
+def log_later(
+    session: AsyncSession,
+    type_: str,
+    now: datetime,
+    *,
+    customer_id: int | None = None,
+    ticket_id: int | None = None,
+    intent: str | None = None,
+    confidence: float | None = None,
+    category: Sequence[str] | None = None,
+    **data: Any,
+) -> None:
+    """`log`, written at the session's next commit (storage.pending) instead of its next
+    flush: for handlers that send right after logging and read nothing back."""
+    defer(
+        session,
+        _INSERT,
+        _columns(type_, now, customer_id, ticket_id, intent, confidence, category, data),
+    )
+
+
+def _columns(
+    type_: str,
+    now: datetime,
+    customer_id: int | None,
+    ticket_id: int | None,
+    intent: str | None,
+    confidence: float | None,
+    category: Sequence[str] | None,
+    data: dict[str, Any],
+) -> dict[str, Any]:
+    levels = list(category or ())[:3] + [None] * (3 - len(category or ()))
+    return {
+        "type": type_,
+        "customer_id": customer_id,
+        "ticket_id": ticket_id,
+        "data": data,
+        "created_at": now,
+        "intent": intent,
+        "confidence": None if confidence is None else round(confidence, 4),
+        "category1": levels[0],
+        "category2": levels[1],
+        "category3": levels[2],
+    }
 
 
 async def of_type(session: AsyncSession, type_: str) -> Sequence[Event]:

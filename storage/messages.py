@@ -5,11 +5,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
-from storage.models import Direction, Message
-from storage.upsert import insert_or_ignore, row_values
+from storage.models import Customer, Direction, Message, Ticket, TicketStatus
+from storage.pending import defer
+from storage.upsert import insert_or_ignore, insert_or_ignore_statement, row_values, table_of
+
+_TABLE = table_of(Message)
+_CUSTOMER_OF_CHAT = (
+    select(Customer.id).where(Customer.telegram_id == bindparam("private_chat")).scalar_subquery()
+)
+_OPEN_TICKET_OF_CHAT = (
+    select(Ticket.id)
+    .where(Ticket.customer_id == _CUSTOMER_OF_CHAT, Ticket.status != TicketStatus.CLOSED)
+    .order_by(Ticket.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_TO_CUSTOMER: dict[str, Executable] = {}  # by dialect, built once
 
 
 async def record(session: AsyncSession, message: Message) -> Message | None:
@@ -17,11 +32,25 @@ async def record(session: AsyncSession, message: Message) -> Message | None:
 
     The row is written as it is (not added to the session): callers keep `message` as the
     record of what was logged, without its database id."""
-    table = Message.__table__
-    assert isinstance(table, Table)
-    if await insert_or_ignore(session, table, row_values(message)):
+    if await insert_or_ignore(session, _TABLE, row_values(message)):
         return message
     return None
+
+
+def record_to_customer_later(session: AsyncSession, message: Message) -> None:
+    """Log a message the bot sent to a customer's private chat at the session's next commit
+    (storage.pending), stamped then with the customer and their open ticket."""
+    dialect = session.get_bind().dialect.name
+    statement = _TO_CUSTOMER.get(dialect)
+    if statement is None:
+        statement = insert_or_ignore_statement(dialect, _TABLE).values(
+            customer_id=_CUSTOMER_OF_CHAT, ticket_id=_OPEN_TICKET_OF_CHAT
+        )
+        _TO_CUSTOMER[dialect] = statement
+    values = {column.key: getattr(message, column.key, None) for column in _TABLE.columns}
+    del values["id"], values["customer_id"], values["ticket_id"]
+    values["private_chat"] = message.chat_id
+    defer(session, statement, values)
 
 
 def new(

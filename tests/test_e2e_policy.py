@@ -6,8 +6,11 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from storage.models import Event, Ticket
-from tests.conftest import RunningBot
+from bot.config import Settings
+from bot.i18n import Translator
+from bot.routers import build_root_router
+from storage.models import Contact, Direction, Event, Message, Ticket
+from tests.conftest import FakeClock, RunningBot
 from tests.emulator.people import Customer, StaffGroup, buttons
 
 
@@ -118,3 +121,45 @@ async def test_link_buttons_stay_under_an_article_once_it_is_rated(
     rated = alice.messages()[-1]
     assert buttons(rated) == ["Все контакты"]
     assert rated["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://example.com/contacts"
+
+
+async def test_an_answered_question_is_logged_whole(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    """The event, the bot's reply and the contact's topic are written with the update's
+    final commit (storage.pending) and all arrive."""
+    alice = make_customer("Алиса", language_code="ru")
+    alice.send("сколько стоит доставка?")
+    answer = await alice.receives("Сроки и стоимость доставки")
+    await bot.settled()
+    async with bot.sessionmaker() as session:
+        [event] = (await session.scalars(select(Event).where(Event.type == "kb_answer"))).all()
+        reply = await session.scalar(
+            select(Message).where(
+                Message.chat_id == alice.id,
+                Message.telegram_message_id == answer["message_id"],
+                Message.direction == Direction.OUT,
+            )
+        )
+        contact = await session.scalar(select(Contact))
+    assert event.data["article"] == "delivery-terms" and event.customer_id is not None
+    assert reply is not None and reply.customer_id == event.customer_id
+    assert reply.text is not None and "Сроки и стоимость доставки" in reply.text
+    assert contact is not None and contact.messages == 1
+    assert (contact.intent, contact.category1) == (event.intent, event.category1)
+    assert contact.category1 is not None
+
+
+def test_routing_filters_run_on_the_event_loop(settings: Settings, clock: FakeClock) -> None:
+    """aiogram would run each plain-function filter (F.text, F.chat.type …) in a worker
+    thread on every check; the router factory makes them all coroutines."""
+    root = build_root_router(settings, Translator(), clock)
+    filters = [
+        item
+        for router in root.chain_tail
+        for observer in router.observers.values()
+        for handler in (observer._handler, *observer.handlers)
+        for item in handler.filters or ()
+    ]
+    assert len(filters) > 20
+    assert all(item.awaitable for item in filters)

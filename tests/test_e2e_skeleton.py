@@ -137,6 +137,13 @@ async def test_every_message_in_and_out_is_logged(
         if r.direction == Direction.OUT and r.chat_id == alice.id and r.text == "Спасибо, вижу"
     )
     assert copy.source_chat_id == staff.id and copy.ticket_id == 1
+    # The bot's own replies in the customer's chat carry the customer and the ticket too.
+    ack = next(
+        r
+        for r in rows
+        if r.direction == Direction.OUT and r.chat_id == alice.id and "#1" in (r.text or "")
+    )
+    assert ack.customer_id == copy.customer_id is not None and ack.ticket_id == 1
     assert any(
         r.chat_id == staff.id and r.direction == Direction.OUT and "Обращение #1" in (r.text or "")
         for r in rows

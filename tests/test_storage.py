@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import customers, messages, tickets
+from storage import contacts, customers, events, messages, tickets
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Base, Direction, TicketStatus
+from storage.models import Base, Contact, Direction, TicketStatus
+from storage.pending import pending
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
@@ -159,3 +160,62 @@ async def test_a_returning_customer_is_refreshed_and_unblocked_at_once(
         after_a_minute = later + timedelta(minutes=1)
         customer = await customers.upsert(session, renamed, after_a_minute)
         assert customer.last_seen_at == after_a_minute
+
+
+async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """A handler logs its event and reply without a transaction of its own: nothing is
+    written (and no write lock taken) until the session commits; a rollback in between
+    keeps them, since what they record happened."""
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        await session.commit()
+        events.log_later(session, "kb_answer", NOW, customer_id=customer.id, article="delivery")
+        messages.record_to_customer_later(
+            session,
+            messages.new(
+                chat_id=42,
+                telegram_message_id=9,
+                direction=Direction.OUT,
+                content_type="text",
+                text="Доставка",
+                sent_at=NOW,
+                logged_at=NOW,
+            ),
+        )
+        assert pending(session) == 2
+        async with sessions() as other:
+            assert await events.of_type(other, "kb_answer") == []
+        await session.rollback()
+        await session.commit()
+        assert pending(session) == 0
+    async with sessions() as session:
+        [answer] = await events.of_type(session, "kb_answer")
+        assert answer.customer_id == customer.id and answer.data == {"article": "delivery"}
+        [reply] = await messages.for_chat(session, 42)
+        # Stamped at commit with the customer whose private chat it went to.
+        assert (reply.customer_id, reply.ticket_id, reply.text) == (customer.id, None, "Доставка")
+
+
+async def test_a_contact_continues_within_the_gap_and_is_classified_once(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    gap = timedelta(minutes=30)
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        await contacts.touch(session, customer.id, NOW, gap)
+        await contacts.touch(session, customer.id, NOW + timedelta(minutes=10), gap)
+        contacts.classify_later(session, customer.id, "delivery", 0.9, ["Доставка", "Сроки", "-"])
+        contacts.classify_later(session, customer.id, "payment", 0.8, ["Оплата", "Способы", "-"])
+        await session.commit()
+        # An hour of silence: the next message starts a new contact.
+        await contacts.touch(session, customer.id, NOW + timedelta(minutes=70), gap)
+        await session.commit()
+        rows = (await session.scalars(select(Contact).order_by(Contact.id))).all()
+    assert [(c.messages, c.last_at) for c in rows] == [
+        (2, NOW + timedelta(minutes=10)),
+        (1, NOW + timedelta(minutes=70)),
+    ]
+    assert (rows[0].intent, rows[0].category1) == ("delivery", "Доставка")
+    assert rows[1].category1 is None

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.clock import Clock
 from bot.content import inbound_rows
 from bot.i18n import Translator, pick_language
-from bot.middlewares.db import Lookups
+from bot.middlewares.db import Lookups, in_customer_update
 from storage import contacts, customers, messages, tickets
 
 
@@ -79,4 +79,4 @@ class CustomerContextMiddleware(BaseMiddleware):
         await session.commit()
         data["customer"] = customer
         data["t"] = self.translator.texts(customer.language)
-        return await handler(event, data)
+        return await in_customer_update(session, handler, event, data)

@@ -9,6 +9,7 @@ from aiogram import F, Router
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.filters import run_filters_inline
 from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
@@ -85,4 +86,5 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     root.include_routers(
         admin, customer, operator, errors.build_router(translator, settings.default_language)
     )
+    run_filters_inline(root)
     return root

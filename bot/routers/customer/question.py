@@ -98,17 +98,17 @@ async def answer_with(
 ) -> None:
     """Send an article; the same article asked for twice in a row offers a person instead."""
     if memory.get("last_article") == article.id:
-        events.log(session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen)
-        await session.commit()
+        events.log_later(
+            session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen
+        )
         await state.update_data(last_article=None, unsure=0)
         await message.answer(
             t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
         )
         return
-    events.log(
+    events.log_later(
         session, "kb_answer", now, customer_id=customer.id, article=article.id, via=via, **seen
     )
-    await session.commit()
     await state.update_data(last_article=article.id, unsure=0)
     await send_article(message, t, article)
 
@@ -142,7 +142,7 @@ async def answer_question(
     )
     await state.update_data(contact=contact.to_state())
     if contact.category != categorizer.default and intent not in SMALLTALK:
-        await contacts.classify(session, customer.id, intent, confidence, contact.category)
+        contacts.classify_later(session, customer.id, intent, confidence, contact.category)
     seen = contact.fields()
 
     matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
@@ -163,13 +163,11 @@ async def answer_question(
             await start_order_flow(message, parsed, session, customer, t, orders, clock, state)
             return
         if intent == "callback_request":
-            events.log(session, "flow_callback", now, customer_id=customer.id, **seen)
-            await session.commit()
+            events.log_later(session, "flow_callback", now, customer_id=customer.id, **seen)
             await start_callback_flow(message, customer, t, state)
             return
         if intent in SMALLTALK:
-            events.log(session, "smalltalk", now, customer_id=customer.id, **seen)
-            await session.commit()
+            events.log_later(session, "smalltalk", now, customer_id=customer.id, **seen)
             await state.update_data(unsure=0)
             await message.answer(t(f"smalltalk-{intent}"))
             return
@@ -185,7 +183,7 @@ async def answer_question(
     candidates = [m.article for m in matches if m.score >= settings.kb.suggest_threshold]
     candidates = candidates[: settings.kb.suggestions]
     if unsure >= settings.policy.low_confidence_turns:
-        events.log(
+        events.log_later(
             session,
             "kb_offer_operator",
             now,
@@ -194,14 +192,13 @@ async def answer_question(
             question=text[:QUESTION_LOG_LIMIT],
             **seen,
         )
-        await session.commit()
         await message.answer(
             t("kb-offer-operator"),
             reply_markup=keyboards.suggestions(t, candidates, "low_confidence"),
         )
         return
     if candidates:
-        events.log(
+        events.log_later(
             session,
             "kb_suggest",
             now,
@@ -210,15 +207,13 @@ async def answer_question(
             question=text[:QUESTION_LOG_LIMIT],
             **seen,
         )
-        await session.commit()
         await message.answer(
             t("kb-suggestions"), reply_markup=keyboards.suggestions(t, candidates, "kb_miss")
         )
         return
-    events.log(
+    events.log_later(
         session, "kb_miss", now, customer_id=customer.id, question=text[:QUESTION_LOG_LIMIT], **seen
     )
-    await session.commit()
     key = (
         "kb-out-of-scope"
         if intent in OUT_OF_SCOPE and confidence >= settings.policy.confident
@@ -241,7 +236,7 @@ async def show_suggested_article(
     await query.answer()
     if article is None or not isinstance(query.message, Message):
         return
-    events.log(
+    events.log_later(
         session,
         "kb_answer",
         clock.now(),
@@ -249,7 +244,6 @@ async def show_suggested_article(
         article=article.id,
         via="suggestion",
     )
-    await session.commit()
     await state.update_data(last_article=article.id, unsure=0)
     await send_article(query.message, t, article)
 

@@ -57,6 +57,7 @@ from stats.report import WeeklyReporter
 from stats.settings import stats_config
 from storage.db import inline_driver, make_engine, make_sessionmaker
 from storage.migrate import upgrade
+from storage.pending import GroupCommit
 from storage.sqlite import ensure_sqlite_dir
 
 log = logging.getLogger("bot")
@@ -367,7 +368,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
     dispatcher.update.outer_middleware(ChatLockMiddleware(redis))
     dispatcher.update.outer_middleware(SlotsMiddleware(settings.concurrency))
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, GroupCommit(engine)))
     # Inside the lock: awaiting the journal before it would let a chat's updates overtake
     # each other. An album is journaled under its first part's update.
     dispatcher.update.outer_middleware(journal)

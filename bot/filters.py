@@ -53,8 +53,7 @@ class HasOpenTicket(BaseFilter):
     ) -> bool | dict[str, Any]:
         if message.from_user is None:
             return False
-        customer = await customers.get_by_telegram_id(session, message.from_user.id)
-        ticket = await tickets.open_for_customer(session, customer.id) if customer else None
+        customer, ticket = await customers.with_open_ticket(session, message.from_user.id)
         if lookups is not None:
             lookups.customers[message.from_user.id] = (customer, ticket)
         return {"ticket": ticket} if ticket is not None else False

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
-from storage.models import Customer
+from storage.models import Customer, Ticket, TicketStatus
 
 SEEN_PRECISION = timedelta(minutes=1)  # last_seen_at is kept to the minute
 
@@ -93,3 +94,21 @@ async def upsert(
     customer.last_seen_at = now
     customer.is_blocked = False
     return customer
+
+
+_WITH_OPEN_TICKET = (
+    select(Customer, Ticket)
+    .outerjoin(Ticket, (Ticket.customer_id == Customer.id) & (Ticket.status != TicketStatus.CLOSED))
+    .where(Customer.telegram_id == bindparam("telegram_id"))
+    # The ticket's customer is the row already selected, not another join.
+    .options(contains_eager(Ticket.customer))
+    .limit(1)
+)
+
+
+async def with_open_ticket(
+    session: AsyncSession, telegram_id: int
+) -> tuple[Customer | None, Ticket | None]:
+    """The customer with this Telegram id and their open ticket, in one query."""
+    row = (await session.execute(_WITH_OPEN_TICKET, {"telegram_id": telegram_id})).first()
+    return (row[0], row[1]) if row is not None else (None, None)

@@ -7,20 +7,25 @@ land together with its journal mark, as plain statements (no ORM unit of work); 
 log rows are also all there or, when the process dies mid-way, all absent and written when
 Telegram delivers the update again.
 
-Only append-style writes whose results nothing in the same update reads back belong here.
+Only append-style writes whose results nothing in the same update reads back belong here, and
+they must not depend on each other's order: GroupCommit runs each statement's rows together.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+log = logging.getLogger(__name__)
 PENDING = "frontline.pending"
+Op = tuple[Executable, dict[str, Any]]
 
 
 class DeferringSession(Session):
@@ -37,6 +42,84 @@ def defer(session: AsyncSession | Session, statement: Executable, params: dict[s
 
 def pending(session: AsyncSession | Session) -> int:
     return len(session.info.get(PENDING, ()))
+
+
+def take_pending(session: AsyncSession | Session) -> list[Op]:
+    """The session's deferred writes, for GroupCommit; its commit will not run them."""
+    ops: list[Op] = session.info.pop(PENDING, None) or []
+    return ops
+
+
+class GroupCommit:
+    """Writes the deferred rows of many updates in one transaction (group commit).
+
+    Updates finishing while a transaction is being written wait for the next one, which takes
+    all of them: under load a transaction carries many updates' rows, each statement run once
+    for all its rows, instead of one transaction per update. Every caller returns only once its
+    rows are committed, so an update is still confirmed to Telegram only after it is recorded.
+    """
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._waiting: list[tuple[list[Op], asyncio.Future[None]]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.transactions = 0
+
+    async def write(self, ops: list[Op]) -> None:
+        if not ops:
+            return
+        done = asyncio.get_running_loop().create_future()
+        self._waiting.append((ops, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._run())
+        # Shielded: a caller cancelled meanwhile (shutdown) leaves its rows to be written.
+        await asyncio.shield(done)
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._commit([op for ops, _ in batch for op in ops])
+                except Exception as exc:
+                    if len(batch) == 1:
+                        _settle(batch[0][1], exc)
+                        continue
+                    # One update's bad row must not fail the others: each on its own.
+                    log.warning("group commit of %s updates failed; writing each alone", len(batch))
+                    for ops, done in batch:
+                        try:
+                            await self._commit(ops)
+                        except Exception as one:
+                            _settle(done, one)
+                        else:
+                            _settle(done, None)
+                    continue
+                for _ops, done in batch:
+                    _settle(done, None)
+        finally:
+            self._writer = None
+
+    async def _commit(self, ops: list[Op]) -> None:
+        # Statements are compared by identity (each is built once); one executemany per
+        # statement and set of columns.
+        runs: dict[tuple[int, tuple[str, ...]], tuple[Executable, list[dict[str, Any]]]] = {}
+        for statement, params in ops:
+            key = (id(statement), tuple(params))
+            runs.setdefault(key, (statement, []))[1].append(params)
+        async with self.engine.begin() as connection:
+            for statement, rows in runs.values():
+                await connection.execute(statement, rows if len(rows) > 1 else rows[0])
+        self.transactions += 1
+
+
+def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
+    if done.done():
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
 
 
 @event.listens_for(DeferringSession, "before_commit")

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import contacts, customers, events, messages, tickets
+from storage import contacts, customers, events, messages, tickets, updates
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Base, Contact, Direction, TicketStatus
-from storage.pending import pending
+from storage.pending import GroupCommit, pending, take_pending
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
@@ -219,3 +221,31 @@ async def test_a_contact_continues_within_the_gap_and_is_classified_once(
     ]
     assert (rows[0].intent, rows[0].category1) == ("delivery", "Доставка")
     assert rows[1].category1 is None
+
+
+async def test_group_commit_writes_many_updates_in_one_transaction(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Updates finishing together share one transaction; a bad row fails only its own update."""
+    async with sessions() as session:
+        customer = await customers.upsert(session, profile(), NOW)
+        await session.commit()
+    writer = GroupCommit(engine)
+
+    async def finish(update_id: int, customer_id: int) -> None:
+        async with sessions() as session:
+            events.log_later(session, "kb_answer", NOW, customer_id=customer_id, n=update_id)
+            updates.mark_handled_later(session, update_id, NOW)
+            await writer.write(take_pending(session))
+
+    await asyncio.gather(*(finish(n, customer.id) for n in range(20)))
+    assert writer.transactions == 1
+    outcomes = await asyncio.gather(
+        finish(100, customer.id), finish(101, customer.id + 1000), return_exceptions=True
+    )
+    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError)
+    async with sessions() as session:
+        logged = sorted(e.data["n"] for e in await events.of_type(session, "kb_answer"))
+        assert logged == [*range(20), 100]
+        assert await updates.was_handled(session, 100)
+        assert not await updates.was_handled(session, 101)

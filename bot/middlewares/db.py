@@ -12,6 +12,7 @@ from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Customer, Ticket
+from storage.pending import GroupCommit, take_pending
 
 
 @dataclass
@@ -52,8 +53,15 @@ def current_customer_update() -> AsyncSession | None:
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """One session per update. At the end its own writes are committed, then its deferred
+    ones (its log rows and journal mark, storage.pending) go to the group commit, which
+    writes those of all updates finishing together in one transaction."""
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.writer = writer
 
     async def __call__(
         self,
@@ -65,5 +73,10 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             data["lookups"] = Lookups()
             result = await handler(event, data)
+            if self.writer is None:
+                await session.commit()
+                return result
+            deferred = take_pending(session)
             await session.commit()
-            return result
+        await self.writer.write(deferred)
+        return result

@@ -27,7 +27,7 @@ PRUNE_EVERY = 5000  # updates between clean-ups of old journal rows
 
 class UpdateJournalMiddleware(BaseMiddleware):
     """Runs inside the update's database session: the check and the mark ride on it, and the
-    mark is committed by the session's final commit, with the handler's last writes."""
+    mark is committed after the handler's own writes, with its deferred ones."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -63,7 +63,8 @@ class UpdateJournalMiddleware(BaseMiddleware):
 
     async def _mark(self, session: AsyncSession, update_id: int) -> None:
         now = self.clock.now()
-        await updates.mark_handled(session, update_id, now)
+        # Deferred: written last, with the update's other deferred rows (DbSessionMiddleware).
+        updates.mark_handled_later(session, update_id, now)
         self._marked += 1
         if self._marked % PRUNE_EVERY == 0:
             await updates.forget_old(session, now)

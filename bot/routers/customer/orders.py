@@ -67,8 +67,8 @@ async def look_up(
         contact.fields() if contact else {"intent": None, "confidence": None, "category": None}
     )
 
-    async def logged(result: str, status: str | None = None) -> None:
-        events.log(
+    def logged(result: str, status: str | None = None) -> None:
+        events.log_later(
             session,
             "order_lookup",
             clock.now(),
@@ -78,24 +78,23 @@ async def look_up(
             status=status,
             **seen,
         )
-        await session.commit()
 
     try:
         order = await orders.lookup(number)
     except OrderBackendError:
-        await logged("backend_down")
+        logged("backend_down")
         await message.answer(
             t("order-backend-down"), reply_markup=keyboards.operator_only(t, "failed_flow")
         )
         return
     if order is None:
-        await logged("not_found")
+        logged("not_found")
         await message.answer(
             t("order-not-found", number=number),
             reply_markup=keyboards.operator_only(t, "failed_flow"),
         )
         return
-    await logged("found", status=order.status)
+    logged("found", status=order.status)
     await message.answer(describe(t, order))
 
 
@@ -154,10 +153,9 @@ async def order_number_given(
     if attempts >= MAX_ATTEMPTS:
         await state.set_state(None)
         await state.update_data(order_attempts=0)
-        events.log(
+        events.log_later(
             session, "order_lookup", clock.now(), customer_id=customer.id, result="no_number"
         )
-        await session.commit()
         await message.answer(
             t("kb-offer-operator"), reply_markup=keyboards.operator_only(t, "failed_flow")
         )

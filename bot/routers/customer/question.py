@@ -159,7 +159,7 @@ async def answer_question(
         return
     if confident:
         if intent == "order_status":
-            events.log(session, "flow_order_status", now, customer_id=customer.id, **seen)
+            events.log_later(session, "flow_order_status", now, customer_id=customer.id, **seen)
             await start_order_flow(message, parsed, session, customer, t, orders, clock, state)
             return
         if intent == "callback_request":

@@ -25,7 +25,7 @@ from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard
 from handoff.priority import Prioritiser
 from nlu.categories import Classification
-from storage import contacts, events, messages, tickets
+from storage import contacts, events, messages, pending, tickets
 from storage.models import Customer, Direction, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,8 @@ class Desk:
         self, session: AsyncSession, customer: Customer, reason: str, contact: Classification
     ) -> tuple[Ticket, bool]:
         """The customer's open ticket, created with its topic and card if there was none."""
+        # The update's messages so far, deferred (storage.pending), belong in the card.
+        await pending.flush(session)
         now = self.now()
         ticket, created = await tickets.open_or_get(
             session,

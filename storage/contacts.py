@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, case, insert, select, update
+from sqlalchemy import and_, bindparam, case, exists, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Contact
+from storage.models import Contact, Direction, Message
 from storage.pending import defer
 from storage.upsert import table_of
 
@@ -54,6 +54,30 @@ _CLASSIFY = (
 )
 
 
+# Deferred counting (touch_later): both statements run for every message, the first continues
+# a recent contact, the second starts one when there is none; neither counts a message whose
+# log row is older than this run (an update redelivered after a crash had logged it before).
+_FIRST_RUN = ~exists().where(
+    Message.chat_id == bindparam("chat_id"),
+    Message.telegram_message_id == bindparam("message_id"),
+    Message.direction == Direction.IN,
+    Message.logged_at < _NOW,
+)
+_CONTINUE_LATER = _CONTINUE.where(_FIRST_RUN)
+_RECENT = exists().where(
+    Contact.customer_id == bindparam("of_customer"), Contact.last_at >= bindparam("since")
+)
+_START_LATER = insert(_TABLE).from_select(
+    ["customer_id", "started_at", "last_at", "messages"],
+    select(
+        bindparam("of_customer", type_=Contact.customer_id.type),
+        _NOW,
+        _NOW,
+        literal(1),
+    ).where(and_(~_RECENT, _FIRST_RUN)),
+)
+
+
 async def latest(session: AsyncSession, customer_id: int) -> Contact | None:
     return await session.scalar(_LATEST, {"customer_id": customer_id})
 
@@ -68,6 +92,27 @@ async def touch(session: AsyncSession, customer_id: int, now: datetime, gap: tim
         await session.execute(
             _START, {"customer_id": customer_id, "started_at": now, "last_at": now, "messages": 1}
         )
+
+
+def touch_later(
+    session: AsyncSession,
+    customer_id: int,
+    now: datetime,
+    gap: timedelta,
+    chat_id: int,
+    message_id: int,
+) -> None:
+    """`touch` at the session's next commit (storage.pending), after the message's log row
+    (`messages.record_later`) in the same commit."""
+    params = {
+        "of_customer": customer_id,
+        "since": now - gap,
+        "now": now,
+        "chat_id": chat_id,
+        "message_id": message_id,
+    }
+    defer(session, _CONTINUE_LATER, params)
+    defer(session, _START_LATER, params)
 
 
 def classify_later(

@@ -37,6 +37,15 @@ async def record(session: AsyncSession, message: Message) -> Message | None:
     return None
 
 
+def record_later(session: AsyncSession, message: Message) -> None:
+    """`record` at the session's next commit (storage.pending); a row already logged (an
+    update redelivered) is left as it is."""
+    statement = insert_or_ignore_statement(session.get_bind().dialect.name, _TABLE)
+    values = {column.key: getattr(message, column.key, None) for column in _TABLE.columns}
+    del values["id"]
+    defer(session, statement, values)
+
+
 def record_to_customer_later(session: AsyncSession, message: Message) -> None:
     """Log a message the bot sent to a customer's private chat at the session's next commit
     (storage.pending), stamped then with the customer and their open ticket."""

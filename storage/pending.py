@@ -44,6 +44,24 @@ def pending(session: AsyncSession | Session) -> int:
     return len(session.info.get(PENDING, ()))
 
 
+async def flush(session: AsyncSession) -> None:
+    """Run the session's deferred writes now, in its transaction: for code about to read
+    them back (the dialog on a new ticket's card), which then commits before it sends."""
+    if session.info.get(PENDING):
+        await session.run_sync(_write_pending)
+
+
+async def commit_holding(session: AsyncSession) -> None:
+    """Commit the session's own writes (and end its transaction) but keep its deferred ones
+    for a later commit."""
+    ops = take_pending(session)
+    try:
+        await session.commit()
+    finally:
+        if ops:
+            session.info[PENDING] = ops + session.info.get(PENDING, [])
+
+
 def take_pending(session: AsyncSession | Session) -> list[Op]:
     """The session's deferred writes, for GroupCommit; its commit will not run them."""
     ops: list[Op] = session.info.pop(PENDING, None) or []
@@ -124,6 +142,8 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
 
 @event.listens_for(DeferringSession, "before_commit")
 def _write_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a SAVEPOINT's release: its rollback (a lost race) must not take them along
     ops: list[tuple[Executable, dict[str, Any]]] | None = session.info.pop(PENDING, None)
     if not ops:
         return

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 
 from handoff.sla import SlaWatcher
+from storage.models import Contact, Event, Ticket, TicketStatus
 from storage.models import Customer as CustomerRow
-from storage.models import Event, Ticket, TicketStatus
 from tests.conftest import FakeClock, Launch, RunningBot
 from tests.emulator.people import Customer, Operator, StaffGroup, buttons
 from tests.emulator.server import JSON, TelegramEmulator
@@ -489,3 +489,20 @@ async def test_signed_replies_when_configured_and_edits_still_mirrored(
     assert "Петрова" not in " ".join(alice.texts())
     emulator.user_edit(staff.id, sent["message_id"], "Добрый вечер!")
     await alice.sees("Добрый вечер!")
+
+
+async def test_the_message_asking_for_a_person_is_on_the_card_and_escalates_its_contact(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    """The customer's first message is logged with the update's final commit, but a ticket it
+    opens still shows it, ranks by it and marks its contact as escalated."""
+    alice = make_customer("Алиса")
+    topic = await open_ticket(alice, staff, "Срочно позовите оператора, деньги списали дважды")
+    card = staff.topic_messages(topic.thread_id)[0]
+    assert "деньги списали дважды" in card["text"]
+    await bot.settled()
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+        contact = await session.scalar(select(Contact))
+    assert ticket is not None and ticket.priority == "urgent"
+    assert contact is not None and (contact.ticket_id, contact.messages) == (1, 1)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage import contacts, customers, events, messages, tickets, updates
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.models import Base, Contact, Direction, TicketStatus
+from storage.models import Base, Contact, Customer, Direction, TicketStatus
 from storage.pending import GroupCommit, pending, take_pending
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
@@ -171,9 +171,9 @@ async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
     written (and no write lock taken) until the session commits; a rollback in between
     keeps them, since what they record happened."""
     async with sessions() as session:
-        customer = await customers.upsert(session, profile(), NOW)
+        customer_id = (await customers.upsert(session, profile(), NOW)).id
         await session.commit()
-        events.log_later(session, "kb_answer", NOW, customer_id=customer.id, article="delivery")
+        events.log_later(session, "kb_answer", NOW, customer_id=customer_id, article="delivery")
         messages.record_to_customer_later(
             session,
             messages.new(
@@ -189,15 +189,30 @@ async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
         assert pending(session) == 2
         async with sessions() as other:
             assert await events.of_type(other, "kb_answer") == []
+        # A savepoint that is released, or rolled back (a race lost), leaves them pending.
+        async with session.begin_nested():
+            await customers.get_by_telegram_id(session, 42)
+        with pytest.raises(IntegrityError):
+            async with session.begin_nested():
+                session.add(
+                    Customer(
+                        telegram_id=42,
+                        first_name="X",
+                        language="ru",
+                        created_at=NOW,
+                        last_seen_at=NOW,
+                    )
+                )
+        assert pending(session) == 2
         await session.rollback()
         await session.commit()
         assert pending(session) == 0
     async with sessions() as session:
         [answer] = await events.of_type(session, "kb_answer")
-        assert answer.customer_id == customer.id and answer.data == {"article": "delivery"}
+        assert answer.customer_id == customer_id and answer.data == {"article": "delivery"}
         [reply] = await messages.for_chat(session, 42)
         # Stamped at commit with the customer whose private chat it went to.
-        assert (reply.customer_id, reply.ticket_id, reply.text) == (customer.id, None, "Доставка")
+        assert (reply.customer_id, reply.ticket_id, reply.text) == (customer_id, None, "Доставка")
 
 
 async def test_a_contact_continues_within_the_gap_and_is_classified_once(
@@ -249,3 +264,37 @@ async def test_group_commit_writes_many_updates_in_one_transaction(
         assert logged == [*range(20), 100]
         assert await updates.was_handled(session, 100)
         assert not await updates.was_handled(session, 101)
+
+
+async def test_a_redelivered_message_is_not_counted_twice(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Deferred logging (the customer's update): a message whose log row an earlier run of
+    the same update left behind is not counted in the contact again."""
+    gap = timedelta(minutes=30)
+
+    def log(session: AsyncSession, customer_id: int, message_id: int, at: datetime) -> None:
+        row = messages.new(
+            chat_id=42,
+            telegram_message_id=message_id,
+            direction=Direction.IN,
+            content_type="text",
+            text="где заказ?",
+            sent_at=NOW,
+            logged_at=at,
+            customer_id=customer_id,
+        )
+        messages.record_later(session, row)
+        contacts.touch_later(session, customer_id, at, gap, 42, message_id)
+
+    async with sessions() as session:
+        customer_id = (await customers.upsert(session, profile(), NOW)).id
+        await session.commit()
+        log(session, customer_id, 1, NOW)
+        await session.commit()
+        log(session, customer_id, 1, NOW + timedelta(seconds=5))  # the same update again
+        await session.commit()
+        log(session, customer_id, 2, NOW + timedelta(seconds=9))
+        await session.commit()
+        rows = (await session.scalars(select(Contact))).all()
+    assert [(c.messages, c.last_at) for c in rows] == [(2, NOW + timedelta(seconds=9))]

@@ -15,7 +15,7 @@ from bot.clock import Clock
 from bot.content import inbound_rows
 from bot.i18n import Translator, pick_language
 from bot.middlewares.db import Lookups, in_customer_update
-from storage import contacts, customers, messages, tickets
+from storage import contacts, customers, messages, pending, tickets
 
 
 class CustomerContextMiddleware(BaseMiddleware):
@@ -68,15 +68,27 @@ class CustomerContextMiddleware(BaseMiddleware):
                 customer_id=customer.id,
                 ticket_id=open_ticket.id if open_ticket else None,
             )
-            recorded = [await messages.record(session, row) for row in rows]
-            # Already logged: an update cut short by a crash runs again (the update journal
-            # skips the finished ones), so it goes on; the contact was counted the first time.
-            if recorded[0] is not None:
-                await contacts.touch(session, customer.id, now, self.session_gap)
+            if open_ticket is None:
+                # Logged and counted with the update's final (group) commit: nothing reads
+                # them back before, except a new ticket's card, which flushes them first.
+                for row in rows:
+                    messages.record_later(session, row)
+                contacts.touch_later(
+                    session, customer.id, now, self.session_gap, event.chat.id, event.message_id
+                )
+            else:
+                # Relayed: the copy's log row is stamped from this row, read by another session.
+                recorded = [await messages.record(session, row) for row in rows]
+                # Already logged: an update cut short by a crash runs again (the update journal
+                # skips the finished ones), so it goes on; the contact was counted the first time.
+                if recorded[0] is not None:
+                    await contacts.touch(session, customer.id, now, self.session_gap)
         if customer.is_banned:
             await session.commit()
             return None  # logged, never answered or relayed
-        await session.commit()
+        # Ends the transaction before the handler talks to Telegram; the deferred rows wait
+        # for the update's final commit.
+        await pending.commit_holding(session)
         data["customer"] = customer
         data["t"] = self.translator.texts(customer.language)
         return await in_customer_update(session, handler, event, data)

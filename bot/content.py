@@ -8,7 +8,6 @@ from aiogram.types import Message
 
 from storage import messages
 from storage.models import Direction
-from storage.models import Message as MessageRow
 
 
 def content_type(message: Message) -> str:
@@ -26,7 +25,7 @@ def inbound_rows(
     *,
     customer_id: int | None,
     ticket_id: int | None,
-) -> list[MessageRow]:
+) -> list[messages.Row]:
     """Log rows for an inbound message, one per part of an album."""
     return [
         messages.new(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +12,7 @@ from sqlalchemy.sql import Executable
 
 from storage.models import Customer, Direction, Message, Ticket, TicketStatus
 from storage.pending import defer
-from storage.upsert import insert_or_ignore, insert_or_ignore_statement, row_values, table_of
+from storage.upsert import insert_or_ignore, insert_or_ignore_statement, table_of
 
 _TABLE = table_of(Message)
 _CUSTOMER_OF_CHAT = (
@@ -27,26 +28,21 @@ _OPEN_TICKET_OF_CHAT = (
 _TO_CUSTOMER: dict[str, Executable] = {}  # by dialect, built once
 
 
-async def record(session: AsyncSession, message: Message) -> Message | None:
-    """Insert a message row; return None when it is already logged (a redelivered update).
-
-    The row is written as it is (not added to the session): callers keep `message` as the
-    record of what was logged, without its database id."""
-    if await insert_or_ignore(session, _TABLE, row_values(message)):
-        return message
-    return None
+Row = dict[str, Any]  # a message row's columns (see `new`): cheaper than an ORM object
 
 
-def record_later(session: AsyncSession, message: Message) -> None:
+async def record(session: AsyncSession, row: Row) -> bool:
+    """Insert a message row; False when it is already logged (a redelivered update)."""
+    return await insert_or_ignore(session, _TABLE, {k: v for k, v in row.items() if v is not None})
+
+
+def record_later(session: AsyncSession, row: Row) -> None:
     """`record` at the session's next commit (storage.pending); a row already logged (an
     update redelivered) is left as it is."""
-    statement = insert_or_ignore_statement(session.get_bind().dialect.name, _TABLE)
-    values = {column.key: getattr(message, column.key, None) for column in _TABLE.columns}
-    del values["id"]
-    defer(session, statement, values)
+    defer(session, insert_or_ignore_statement(session.get_bind().dialect.name, _TABLE), row)
 
 
-def record_to_customer_later(session: AsyncSession, message: Message) -> None:
+def record_to_customer_later(session: AsyncSession, row: Row) -> None:
     """Log a message the bot sent to a customer's private chat at the session's next commit
     (storage.pending), stamped then with the customer and their open ticket."""
     dialect = session.get_bind().dialect.name
@@ -56,9 +52,8 @@ def record_to_customer_later(session: AsyncSession, message: Message) -> None:
             customer_id=_CUSTOMER_OF_CHAT, ticket_id=_OPEN_TICKET_OF_CHAT
         )
         _TO_CUSTOMER[dialect] = statement
-    values = {column.key: getattr(message, column.key, None) for column in _TABLE.columns}
-    del values["id"], values["customer_id"], values["ticket_id"]
-    values["private_chat"] = message.chat_id
+    values = {k: v for k, v in row.items() if k not in ("customer_id", "ticket_id")}
+    values["private_chat"] = row["chat_id"]
     defer(session, statement, values)
 
 
@@ -77,8 +72,8 @@ def new(
     ticket_id: int | None = None,
     source_chat_id: int | None = None,
     source_message_id: int | None = None,
-) -> Message:
-    return Message(
+) -> Row:
+    return dict(
         chat_id=chat_id,
         telegram_message_id=telegram_message_id,
         direction=direction,

@@ -22,17 +22,6 @@ def table_of(model: type[DeclarativeBase]) -> Table:
     return table
 
 
-def row_values(obj: DeclarativeBase) -> dict[str, Any]:
-    """A transient ORM object's set columns (unset ones keep their defaults)."""
-    table = obj.__table__
-    assert isinstance(table, Table)
-    return {
-        column.key: value
-        for column in table.columns
-        if (value := getattr(obj, column.key, None)) is not None
-    }
-
-
 async def insert_or_ignore(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless it collides with a unique key; True when it was inserted."""
     statement = insert_or_ignore_statement(session.get_bind().dialect.name, table)

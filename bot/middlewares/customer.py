@@ -81,7 +81,7 @@ class CustomerContextMiddleware(BaseMiddleware):
                 recorded = [await messages.record(session, row) for row in rows]
                 # Already logged: an update cut short by a crash runs again (the update journal
                 # skips the finished ones), so it goes on; the contact was counted the first time.
-                if recorded[0] is not None:
+                if recorded[0]:
                     await contacts.touch(session, customer.id, now, self.session_gap)
         if customer.is_banned:
             await session.commit()

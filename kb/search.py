@@ -41,6 +41,9 @@ class KBIndex:
                 bucket.append((utils.default_process(phrase), article, 1.0))
             for phrase in body_phrases(article.body):
                 bucket.append((utils.default_process(phrase), article, BODY_WEIGHT))
+        self._texts = {
+            language: [c[0] for c in bucket] for language, bucket in self._choices.items()
+        }
 
     def search(self, query: str, language: str, limit: int = 3) -> list[Match]:
         """Best distinct articles for a query, best first."""
@@ -50,7 +53,7 @@ class KBIndex:
             return []
         hits = process.extract(
             text,
-            [c[0] for c in choices],
+            self._texts[language],
             scorer=fuzz.token_set_ratio,
             processor=None,
             limit=limit * 4,

@@ -7,8 +7,10 @@ land together with its journal mark, as plain statements (no ORM unit of work); 
 log rows are also all there or, when the process dies mid-way, all absent and written when
 Telegram delivers the update again.
 
-Only append-style writes whose results nothing in the same update reads back belong here, and
-they must not depend on each other's order: GroupCommit runs each statement's rows together.
+Only writes whose results nothing in the same update reads back belong here. GroupCommit runs
+the rows of each statement together, statements in the order they first appear in the batch:
+an update's statements keep their order as long as every update defers them in the same order
+(as `contacts.touch_later` does its UPDATE before its INSERT).
 """
 
 from __future__ import annotations

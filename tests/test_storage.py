@@ -298,3 +298,42 @@ async def test_a_redelivered_message_is_not_counted_twice(
         await session.commit()
         rows = (await session.scalars(select(Contact))).all()
     assert [(c.messages, c.last_at) for c in rows] == [(2, NOW + timedelta(seconds=9))]
+
+
+async def test_group_commit_counts_and_classifies_contacts_of_many_customers(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """First messages of several customers in one group commit: each gets one new contact,
+    counted once and classified (the continuing UPDATE runs before the starting INSERT)."""
+    gap = timedelta(minutes=30)
+    async with sessions() as session:
+        ids = [(await customers.upsert(session, profile(100 + n), NOW)).id for n in range(3)]
+        await session.commit()
+    writer = GroupCommit(engine)
+
+    async def first_message(customer_id: int, chat_id: int) -> None:
+        async with sessions() as session:
+            row = messages.new(
+                chat_id=chat_id,
+                telegram_message_id=1,
+                direction=Direction.IN,
+                content_type="text",
+                text="сколько стоит доставка?",
+                sent_at=NOW,
+                logged_at=NOW,
+                customer_id=customer_id,
+            )
+            messages.record_later(session, row)
+            contacts.touch_later(session, customer_id, NOW, gap, chat_id, 1)
+            contacts.classify_later(
+                session, customer_id, "delivery", 0.9, ["Доставка", "Сроки", "-"]
+            )
+            await writer.write(take_pending(session))
+
+    await asyncio.gather(*(first_message(c, 100 + n) for n, c in enumerate(ids)))
+    assert writer.transactions == 1
+    async with sessions() as session:
+        rows = (await session.scalars(select(Contact).order_by(Contact.customer_id))).all()
+    assert [(c.customer_id, c.messages, c.category1) for c in rows] == [
+        (c, 1, "Доставка") for c in ids
+    ]

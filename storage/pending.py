@@ -7,8 +7,9 @@ land together with its journal mark, as plain statements (no ORM unit of work); 
 log rows are also all there or, when the process dies mid-way, all absent and written when
 Telegram delivers the update again.
 
-Only writes whose results nothing in the same update reads back belong here. GroupCommit runs
-the rows of each statement together, statements in the order they first appear in the batch:
+Only writes whose results nothing in the same update reads back belong here. They run with the
+rows of each statement together, statements in the order they first appear (in a session, or
+across the updates of one group commit):
 an update's statements keep their order as long as every update defers them in the same order
 (as `contacts.touch_later` does its UPDATE before its INSERT).
 """
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from itertools import groupby
 from typing import Any
 
 from sqlalchemy import event
@@ -121,16 +121,20 @@ class GroupCommit:
             self._writer = None
 
     async def _commit(self, ops: list[Op]) -> None:
-        # Statements are compared by identity (each is built once); one executemany per
-        # statement and set of columns.
-        runs: dict[tuple[int, tuple[str, ...]], tuple[Executable, list[dict[str, Any]]]] = {}
-        for statement, params in ops:
-            key = (id(statement), tuple(params))
-            runs.setdefault(key, (statement, []))[1].append(params)
         async with self.engine.begin() as connection:
-            for statement, rows in runs.values():
-                await connection.execute(statement, rows if len(rows) > 1 else rows[0])
+            for statement, rows in _batches(ops):
+                await connection.execute(statement, rows)
         self.transactions += 1
+
+
+def _batches(ops: list[Op]) -> list[tuple[Executable, list[dict[str, Any]] | dict[str, Any]]]:
+    """One execution (an executemany for several rows) per statement and set of columns, in
+    the order the statements first appear. Statements are compared by identity: each is
+    built once."""
+    runs: dict[tuple[int, tuple[str, ...]], tuple[Executable, list[dict[str, Any]]]] = {}
+    for statement, params in ops:
+        runs.setdefault((id(statement), tuple(params)), (statement, []))[1].append(params)
+    return [(statement, rows if len(rows) > 1 else rows[0]) for statement, rows in runs.values()]
 
 
 def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
@@ -146,11 +150,9 @@ def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
 def _write_pending(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT's release: its rollback (a lost race) must not take them along
-    ops: list[tuple[Executable, dict[str, Any]]] | None = session.info.pop(PENDING, None)
+    ops: list[Op] | None = session.info.pop(PENDING, None)
     if not ops:
         return
     connection = session.connection()
-    # Runs of one statement go as one executemany.
-    for statement, run in groupby(ops, key=lambda op: op[0]):
-        rows = [params for _statement, params in run]
-        connection.execute(statement, rows if len(rows) > 1 else rows[0])
+    for statement, rows in _batches(ops):
+        connection.execute(statement, rows)

@@ -29,17 +29,37 @@ _LATEST_ID = (
     .scalar_subquery()
 )
 _NOW = bindparam("now", type_=Contact.last_at.type)
-# Plain statements: the hot path neither loads the row nor runs the ORM's unit of work.
+# Counting a message: plain statements (the hot path neither loads the row nor runs the ORM's
+# unit of work), both run for every message. The first continues a recent contact, the second
+# starts one when there is none; neither counts a message whose log row is older than this
+# run (an update redelivered after a crash had logged it before).
+_FIRST_RUN = ~exists().where(
+    Message.chat_id == bindparam("chat_id"),
+    Message.telegram_message_id == bindparam("message_id"),
+    Message.direction == Direction.IN,
+    Message.logged_at < _NOW,
+)
 _CONTINUE = (
     update(Contact)
-    .where(Contact.id == _LATEST_ID, Contact.last_at >= bindparam("since"))
+    .where(Contact.id == _LATEST_ID, Contact.last_at >= bindparam("since"), _FIRST_RUN)
     .values(
         last_at=case((Contact.last_at < _NOW, _NOW), else_=Contact.last_at),
         messages=Contact.messages + 1,
     )
     .execution_options(synchronize_session=False)
 )
-_START = insert(_TABLE)
+_RECENT = exists().where(
+    Contact.customer_id == bindparam("of_customer"), Contact.last_at >= bindparam("since")
+)
+_START = insert(_TABLE).from_select(
+    ["customer_id", "started_at", "last_at", "messages"],
+    select(
+        bindparam("of_customer", type_=Contact.customer_id.type),
+        _NOW,
+        _NOW,
+        literal(1),
+    ).where(and_(~_RECENT, _FIRST_RUN)),
+)
 _CLASSIFY = (
     update(Contact)
     .where(Contact.id == _LATEST_ID, Contact.category1.is_(None))
@@ -54,44 +74,35 @@ _CLASSIFY = (
 )
 
 
-# Deferred counting (touch_later): both statements run for every message, the first continues
-# a recent contact, the second starts one when there is none; neither counts a message whose
-# log row is older than this run (an update redelivered after a crash had logged it before).
-_FIRST_RUN = ~exists().where(
-    Message.chat_id == bindparam("chat_id"),
-    Message.telegram_message_id == bindparam("message_id"),
-    Message.direction == Direction.IN,
-    Message.logged_at < _NOW,
-)
-_CONTINUE_LATER = _CONTINUE.where(_FIRST_RUN)
-_RECENT = exists().where(
-    Contact.customer_id == bindparam("of_customer"), Contact.last_at >= bindparam("since")
-)
-_START_LATER = insert(_TABLE).from_select(
-    ["customer_id", "started_at", "last_at", "messages"],
-    select(
-        bindparam("of_customer", type_=Contact.customer_id.type),
-        _NOW,
-        _NOW,
-        literal(1),
-    ).where(and_(~_RECENT, _FIRST_RUN)),
-)
-
-
 async def latest(session: AsyncSession, customer_id: int) -> Contact | None:
     return await session.scalar(_LATEST, {"customer_id": customer_id})
 
 
-async def touch(session: AsyncSession, customer_id: int, now: datetime, gap: timedelta) -> None:
-    """Count a message in the customer's current contact: continued if they wrote within
-    `gap`, else a new one."""
-    continued = await session.execute(
-        _CONTINUE, {"of_customer": customer_id, "since": now - gap, "now": now}
-    )
-    if not getattr(continued, "rowcount", 0):
-        await session.execute(
-            _START, {"customer_id": customer_id, "started_at": now, "last_at": now, "messages": 1}
-        )
+def _counting(
+    customer_id: int, now: datetime, gap: timedelta, chat_id: int, message_id: int
+) -> dict[str, object]:
+    return {
+        "of_customer": customer_id,
+        "since": now - gap,
+        "now": now,
+        "chat_id": chat_id,
+        "message_id": message_id,
+    }
+
+
+async def touch(
+    session: AsyncSession,
+    customer_id: int,
+    now: datetime,
+    gap: timedelta,
+    chat_id: int,
+    message_id: int,
+) -> None:
+    """Count the message (logged before, at `now`) in the customer's current contact:
+    continued if they wrote within `gap`, else a new one."""
+    params = _counting(customer_id, now, gap, chat_id, message_id)
+    await session.execute(_CONTINUE, params)
+    await session.execute(_START, params)
 
 
 def touch_later(
@@ -104,15 +115,9 @@ def touch_later(
 ) -> None:
     """`touch` at the session's next commit (storage.pending), after the message's log row
     (`messages.record_later`) in the same commit."""
-    params = {
-        "of_customer": customer_id,
-        "since": now - gap,
-        "now": now,
-        "chat_id": chat_id,
-        "message_id": message_id,
-    }
-    defer(session, _CONTINUE_LATER, params)
-    defer(session, _START_LATER, params)
+    params = _counting(customer_id, now, gap, chat_id, message_id)
+    defer(session, _CONTINUE, params)
+    defer(session, _START, params)
 
 
 def classify_later(

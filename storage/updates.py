@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Table, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import HandledUpdate
 from storage.pending import defer
-from storage.upsert import insert_or_ignore, insert_or_ignore_statement, table_of
+from storage.upsert import insert_or_ignore_statement, table_of
 
 # Telegram keeps an unconfirmed update for 24 hours; ids older than that cannot come back.
 KEEP = timedelta(hours=48)
 
 
-_MARK = {
-    dialect: insert_or_ignore_statement(dialect, table_of(HandledUpdate))
-    for dialect in ("sqlite", "postgresql")
-}
+_TABLE = table_of(HandledUpdate)
 _HANDLED = select(HandledUpdate.update_id).where(HandledUpdate.update_id == bindparam("update_id"))
 
 
@@ -27,19 +24,12 @@ async def was_handled(session: AsyncSession, update_id: int) -> bool:
     return found is not None
 
 
-async def mark_handled(session: AsyncSession, update_id: int, now: datetime) -> None:
-    # Ignored when present: another replica finished the same update (a redelivery raced a
-    # slow handler).
-    table = HandledUpdate.__table__
-    assert isinstance(table, Table)
-    await insert_or_ignore(session, table, {"update_id": update_id, "handled_at": now})
-
-
 def mark_handled_later(session: AsyncSession, update_id: int, now: datetime) -> None:
-    """`mark_handled` with the session's deferred writes (storage.pending)."""
-    defer(
-        session, _MARK[session.get_bind().dialect.name], {"update_id": update_id, "handled_at": now}
-    )
+    """Journal the update with the session's deferred writes (storage.pending), in the same
+    transaction. Ignored when present: another replica finished the same update (a
+    redelivery raced a slow handler)."""
+    statement = insert_or_ignore_statement(session.get_bind().dialect.name, _TABLE)
+    defer(session, statement, {"update_id": update_id, "handled_at": now})
 
 
 async def forget_old(session: AsyncSession, now: datetime) -> int:

@@ -221,13 +221,13 @@ async def test_a_contact_continues_within_the_gap_and_is_classified_once(
     gap = timedelta(minutes=30)
     async with sessions() as session:
         customer = await customers.upsert(session, profile(), NOW)
-        await contacts.touch(session, customer.id, NOW, gap)
-        await contacts.touch(session, customer.id, NOW + timedelta(minutes=10), gap)
+        await contacts.touch(session, customer.id, NOW, gap, 42, 1)
+        await contacts.touch(session, customer.id, NOW + timedelta(minutes=10), gap, 42, 2)
         contacts.classify_later(session, customer.id, "delivery", 0.9, ["Доставка", "Сроки", "-"])
         contacts.classify_later(session, customer.id, "payment", 0.8, ["Оплата", "Способы", "-"])
         await session.commit()
         # An hour of silence: the next message starts a new contact.
-        await contacts.touch(session, customer.id, NOW + timedelta(minutes=70), gap)
+        await contacts.touch(session, customer.id, NOW + timedelta(minutes=70), gap, 42, 3)
         await session.commit()
         rows = (await session.scalars(select(Contact).order_by(Contact.id))).all()
     assert [(c.messages, c.last_at) for c in rows] == [

@@ -68,21 +68,20 @@ class CustomerContextMiddleware(BaseMiddleware):
                 customer_id=customer.id,
                 ticket_id=open_ticket.id if open_ticket else None,
             )
+            counted = (customer.id, now, self.session_gap, event.chat.id, event.message_id)
             if open_ticket is None:
                 # Logged and counted with the update's final (group) commit: nothing reads
                 # them back before, except a new ticket's card, which flushes them first.
                 for row in rows:
                     messages.record_later(session, row)
-                contacts.touch_later(
-                    session, customer.id, now, self.session_gap, event.chat.id, event.message_id
-                )
+                contacts.touch_later(session, *counted)
             else:
                 # Relayed: the copy's log row is stamped from this row, read by another session.
-                recorded = [await messages.record(session, row) for row in rows]
-                # Already logged: an update cut short by a crash runs again (the update journal
-                # skips the finished ones), so it goes on; the contact was counted the first time.
-                if recorded[0]:
-                    await contacts.touch(session, customer.id, now, self.session_gap)
+                # A row already logged (an update cut short by a crash runs again) stays, and
+                # its message is not counted twice.
+                for row in rows:
+                    await messages.record(session, row)
+                await contacts.touch(session, *counted)
         if customer.is_banned:
             await session.commit()
             return None  # logged, never answered or relayed

@@ -57,9 +57,7 @@ class DbSessionMiddleware(BaseMiddleware):
     ones (its log rows and journal mark, storage.pending) go to the group commit, which
     writes those of all updates finishing together in one transaction."""
 
-    def __init__(
-        self, sessionmaker: async_sessionmaker[AsyncSession], writer: GroupCommit | None = None
-    ) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: GroupCommit) -> None:
         self.sessionmaker = sessionmaker
         self.writer = writer
 
@@ -73,9 +71,6 @@ class DbSessionMiddleware(BaseMiddleware):
             data["session"] = session
             data["lookups"] = Lookups()
             result = await handler(event, data)
-            if self.writer is None:
-                await session.commit()
-                return result
             deferred = take_pending(session)
             await session.commit()
         await self.writer.write(deferred)

@@ -43,6 +43,7 @@ from bot.middlewares.slots import CONNECTIONS_PER_UPDATE, SlotsMiddleware
 from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
 from bot.polling import ConfirmAfterHandling
+from bot.preflight import StartupError, prepare_database_dir
 from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
@@ -59,14 +60,9 @@ from stats.settings import stats_config
 from storage.db import inline_driver, make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.pending import GroupCommit
-from storage.sqlite import ensure_sqlite_dir
 
 log = logging.getLogger("bot")
 SHUTDOWN_GRACE = 10.0  # seconds to let in-flight updates finish on stop
-
-
-class StartupError(Exception):
-    """A problem that stops start-up, phrased for one line on stderr."""
 
 
 @dataclass
@@ -150,7 +146,7 @@ class App:
         except OSError as exc:
             if webhook:
                 raise StartupError(
-                    f"server.port (env SERVER__PORT): cannot listen on "
+                    f"{self.settings.label('server.port')}: cannot listen on "
                     f"{server.host}:{server.port}: {exc.strerror}"
                 ) from exc
             # Polling works without it; health and metrics are then unavailable.
@@ -203,21 +199,22 @@ def check_webhook(settings: Settings) -> None:
     config = settings.webhook
     if config.set_webhook and not config.url.startswith("https://"):
         raise StartupError(
-            "webhook.url (env WEBHOOK__URL): an https:// URL is required when mode is webhook"
+            f"{settings.label('webhook.url')}: an https:// URL is required when mode is webhook"
         )
     if not config.secret_token.get_secret_value():
         raise StartupError(
-            "webhook.secret_token (env WEBHOOK__SECRET_TOKEN) is required when mode is webhook"
+            f"{settings.label('webhook.secret_token')} is required when mode is webhook: "
+            "set env WEBHOOK__SECRET_TOKEN"
         )
     if settings.server.port == 0:
-        raise StartupError("server.port (env SERVER__PORT) must not be 0 when mode is webhook")
+        raise StartupError(f"{settings.label('server.port')} must not be 0 when mode is webhook")
 
 
 def build_orders(settings: Settings) -> OrderBackend:
     if settings.orders.backend == "http":
         if not settings.orders.url:
             raise StartupError(
-                "orders.url (env ORDERS__URL) is required when orders.backend is http"
+                f"{settings.label('orders.url')} is required when orders.backend is http"
             )
         return HttpOrders(settings.orders.url, settings.orders.timeout)
     return CsvOrders(settings.orders.csv_path)
@@ -257,12 +254,7 @@ def build_bot(settings: Settings) -> Bot:
 
 
 async def prepare_database(settings: Settings) -> AsyncEngine:
-    try:
-        ensure_sqlite_dir(settings.database_url)
-    except OSError as exc:
-        raise StartupError(
-            f"database_url (env DATABASE_URL): cannot write {exc.filename}: {exc.strerror}"
-        ) from exc
+    prepare_database_dir(settings)
     # Enough connections for every running update plus the background tasks.
     # All of them stay open: connections beyond pool_size are closed on return, and opening
     # one per update (a thread for SQLite, a login for Postgres) would cost more than the query.
@@ -273,7 +265,7 @@ async def prepare_database(settings: Settings) -> AsyncEngine:
     except (SQLAlchemyError, OSError) as exc:
         await engine.dispose()
         reason = getattr(exc, "orig", None) or exc
-        raise StartupError(f"database_url (env DATABASE_URL): {reason}") from exc
+        raise StartupError(f"{settings.label('database_url')}: {reason}") from exc
     return engine
 
 
@@ -291,7 +283,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     try:
         kb.load()
     except KBError as exc:
-        raise StartupError(f"knowledge base (env KB_DIR) has errors:\n{exc}") from exc
+        raise StartupError(
+            f"{settings.label('kb_dir')}: the knowledge base has errors:\n{exc}"
+        ) from exc
     engine = await prepare_database(settings)
     sessionmaker = make_sessionmaker(engine)
     # The bot's SQLite statements run on the loop's thread; a weekly export's queries take
@@ -421,12 +415,13 @@ async def announce(app: App, translator: Translator) -> None:
         await register_admin_commands(app, translator)
     except TelegramUnauthorizedError as exc:
         raise StartupError(
-            f"bot_token (env BOT_TOKEN) was rejected by {app.settings.telegram_api_url}"
+            f"{app.settings.label('bot_token')} was rejected by {app.settings.telegram_api_url}"
         ) from exc
     except (TelegramAPIError, ClientError, TimeoutError, OSError) as exc:
         raise StartupError(
-            f"telegram_api_url (env TELEGRAM_API_URL): cannot reach the Bot API at "
-            f"{app.settings.telegram_api_url}: {type(exc).__name__}"
+            f"cannot reach the Bot API at {app.settings.telegram_api_url} "
+            f"({type(exc).__name__}); it is {app.settings.label('telegram_api_url')}: check the "
+            "network, or set it to your Bot API server"
         ) from exc
     log.info(
         "started as @%s (id %s), staff chat %s", me.username, me.id, app.settings.staff_chat_id
@@ -463,10 +458,6 @@ async def run(settings: Settings) -> None:
 
 
 def main(settings: Settings) -> int:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
     # aiogram logs every update at INFO; /metrics counts them instead.
     logging.getLogger("aiogram.event").setLevel(max(logging.WARNING, logging.root.level))
     try:

@@ -1,13 +1,17 @@
-"""Settings: `config.yml` (path from CONFIG_FILE) overlaid by environment variables.
+"""Settings: `config.yml` (path from CONFIG_FILE), then a `.env` file (path from ENV_FILE), then
+environment variables, each overriding the one before.
 
-Environment variables win over the file so that containers and CI can run the bot with env vars
-only; secrets (the token) are never read from the committed file's defaults.
+Environment variables win so that containers and CI can run the bot with env vars only; secrets
+(the token) are never read from the committed file's defaults. Every error names where its
+value came from: the variable, the `.env` line or the config file's line.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from datetime import time as time_of_day
 from pathlib import Path
@@ -15,9 +19,10 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    DotEnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
@@ -25,8 +30,10 @@ from pydantic_settings import (
 )
 
 from handoff.hours import DAYS, WorkingHours, parse_interval
+from kb.yaml_errors import locate
 
 DEFAULT_CONFIG_FILE = "config.yml"
+DEFAULT_ENV_FILE = ".env"
 # The starter articles ship inside the package, so the default works from any directory.
 PACKAGED_KB = Path(__file__).resolve().parents[1] / "kb" / "articles"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
@@ -311,35 +318,64 @@ class Settings(BaseSettings):
         yaml_file_encoding="utf-8",
     )
 
-    bot_token: SecretStr
-    telegram_api_url: str = "https://api.telegram.org"
-    staff_chat_id: int
-    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    database_url: str = "sqlite+aiosqlite:///data/frontline.db"
-    kb_dir: Path = PACKAGED_KB
-    default_language: str = "ru"
-    staff_language: str = "ru"
-    mode: Literal["polling", "webhook"] = "polling"
-    polling_timeout: int = Field(default=30, ge=0, le=50)
-    concurrency: int = Field(default=16, ge=1, le=500)
-    redis_url: str = ""
-    server: ServerSettings = Field(default_factory=ServerSettings)
-    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
-    request_timeout: float = Field(default=60.0, gt=0)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
-    nlu_backend: Literal["embedded", "rasa"] = "embedded"
-    rasa_url: str = "http://127.0.0.1:5005"
-    rasa_timeout: float = Field(default=2.0, gt=0, le=60)
-    kb: KBSettings = Field(default_factory=KBSettings)
-    policy: PolicySettings = Field(default_factory=PolicySettings)
-    orders: OrderSettings = Field(default_factory=OrderSettings)
-    callback: CallbackSettings = Field(default_factory=CallbackSettings)
-    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
-    categories: CategorySettings = Field(default_factory=CategorySettings)
-    delivery: DeliverySettings = Field(default_factory=DeliverySettings)
-    working_hours: WorkingHoursSettings = Field(default_factory=WorkingHoursSettings)
-    sla: SlaSettings = Field(default_factory=SlaSettings)
-    stats: StatsSettings = Field(default_factory=StatsSettings)
+    bot_token: SecretStr = Field(description="the token from @BotFather")
+    telegram_api_url: str = Field(
+        default="https://api.telegram.org", description="Bot API base URL (a self-hosted server)"
+    )
+    staff_chat_id: int = Field(description="the operators' forum supergroup id, negative")
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="admins' Telegram user ids, comma-separated"
+    )
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///data/frontline.db",
+        description="SQLite file or postgresql+asyncpg://user:password@host:5432/db",
+    )
+    kb_dir: Path = Field(default=PACKAGED_KB, description="directory of the KB's Markdown articles")
+    default_language: str = Field(
+        default="ru", description="ru or en: customers' language if unknown"
+    )
+    staff_language: str = Field(default="ru", description="ru or en: the staff group's language")
+    mode: Literal["polling", "webhook"] = Field(default="polling", description="polling or webhook")
+    polling_timeout: int = Field(default=30, ge=0, le=50, description="long-poll seconds")
+    concurrency: int = Field(default=16, ge=1, le=500, description="updates handled at once")
+    redis_url: str = Field(default="", description="Redis for dialog state and locks (replicas)")
+    server: ServerSettings = Field(
+        default_factory=ServerSettings, description="/healthz, /metrics and the webhook's server"
+    )
+    webhook: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="webhook mode: public URL, path, secret"
+    )
+    request_timeout: float = Field(default=60.0, gt=0, description="Bot API request seconds")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="DEBUG, INFO, WARNING or ERROR"
+    )
+    nlu_backend: Literal["embedded", "rasa"] = Field(
+        default="embedded", description="embedded (no server) or rasa"
+    )
+    rasa_url: str = Field(default="http://127.0.0.1:5005", description="the Rasa server")
+    rasa_timeout: float = Field(
+        default=2.0, gt=0, le=60, description="seconds before the embedded NLU answers instead"
+    )
+    kb: KBSettings = Field(default_factory=KBSettings, description="KB search thresholds")
+    policy: PolicySettings = Field(default_factory=PolicySettings, description="when to act")
+    orders: OrderSettings = Field(default_factory=OrderSettings, description="order look-ups")
+    callback: CallbackSettings = Field(
+        default_factory=CallbackSettings, description="callback requests"
+    )
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings, description="the desk")
+    categories: CategorySettings = Field(
+        default_factory=CategorySettings, description="category rules"
+    )
+    delivery: DeliverySettings = Field(
+        default_factory=DeliverySettings, description="Bot API retries and pacing"
+    )
+    working_hours: WorkingHoursSettings = Field(
+        default_factory=WorkingHoursSettings, description="the desk's hours and holidays"
+    )
+    sla: SlaSettings = Field(default_factory=SlaSettings, description="first-reply targets")
+    stats: StatsSettings = Field(
+        default_factory=StatsSettings, description="weekly statistics and exports"
+    )
 
     @field_validator("bot_token")
     @classmethod
@@ -369,6 +405,18 @@ class Settings(BaseSettings):
     def _upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("kb_dir")
+    @classmethod
+    def _kb_dir(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError("knowledge-base directory not found")
+        return value
+
     @field_validator("telegram_api_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -383,6 +431,8 @@ class Settings(BaseSettings):
             raise ValueError("must be 'ru' or 'en'")
         return value
 
+    _origins: Origins | None = PrivateAttr(default=None)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -392,39 +442,186 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
+        env_file = settings_cls.model_config.get("env_file")
+        return (
+            init_settings,
+            env_settings,
+            KnownKeysDotEnv(settings_cls, env_file=env_file),
+            YamlConfigSettingsSource(settings_cls),
+        )
+
+    def label(self, key: str) -> str:
+        """`key (where its value came from)`, for start-up errors: `database_url (env
+        DATABASE_URL)`, `kb_dir (config.yml:12)`, `telegram_api_url (default; env
+        TELEGRAM_API_URL sets it)`."""
+        loc = tuple(key.split("."))
+        where = self._origins.of(loc) if self._origins is not None else None
+        if where is None:
+            return f"{key} (default; env {env_name(loc)} sets it)"
+        return f"{key} ({where})"
 
 
-def _check_yaml(path: Path) -> None:
-    """Parse the file ourselves first so a syntax error names its line."""
+class KnownKeysDotEnv(DotEnvSettingsSource):
+    """A `.env` file shared with docker compose holds its keys too (POSTGRES_PASSWORD): only
+    the names of our settings are taken from it."""
+
+    def __call__(self) -> dict[str, Any]:
+        data = super().__call__()
+        return {key: value for key, value in data.items() if key in self.settings_cls.model_fields}
+
+
+def env_name(loc: tuple[str, ...]) -> str:
+    return "__".join(loc).upper()
+
+
+@dataclass(frozen=True)
+class Origins:
+    """Where each setting came from: the environment, a `.env` line or a config-file line."""
+
+    config_file: Path | None = None
+    config_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    env_file: Path | None = None
+    env_file_lines: dict[str, int] = field(default_factory=dict)
+    environ: frozenset[str] = frozenset()
+
+    def of(self, loc: tuple[str, ...]) -> str | None:
+        """`env NAME`, `FILE:LINE`, or None for a default (or a value passed in code)."""
+        # A nested key may also come whole, as JSON in its parent's variable (KB='{...}').
+        prefixes = [loc[:n] for n in range(len(loc), 0, -1)]
+        for prefix in prefixes:
+            if env_name(prefix) in self.environ:
+                return f"env {env_name(prefix)}"
+        for prefix in prefixes:
+            line = self.env_file_lines.get(env_name(prefix))
+            if line is not None:
+                return f"{self.env_file}:{line}"
+        for prefix in prefixes:
+            line = self.config_lines.get(prefix)
+            if line is not None:
+                return f"{self.config_file}:{line}"
+        return None
+
+
+def _yaml_key_lines(text: str) -> dict[tuple[str, ...], int]:
+    """1-based line of every mapping key, by its path of keys."""
+    lines: dict[tuple[str, ...], int] = {}
+
+    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    here = (*path, str(key.value))
+                    lines[here] = key.start_mark.line + 1
+                    walk(value, here)
+
+    root = yaml.compose(text)
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+def _env_file_lines(path: Path) -> dict[str, int]:
+    lines: dict[str, int] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return lines
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
+        if match:
+            lines[match.group(1).upper()] = number
+    return lines
+
+
+SUPPORTED_DATABASES = (
+    "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host:5432/db"
+)
+
+
+def normalise_database_url(value: str) -> str:
+    """Accept the async drivers we run on; map the usual sync spellings onto them."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise ValueError(f"not a database URL; use {SUPPORTED_DATABASES}") from None
+    driver = url.drivername
+    if driver in ("sqlite", "sqlite+pysqlite"):
+        url = url.set(drivername="sqlite+aiosqlite")
+    elif driver in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+asyncpg")
+    elif driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ValueError(f"unsupported database {driver!r}; use {SUPPORTED_DATABASES}")
+    if url.drivername == "postgresql+asyncpg" and importlib.util.find_spec("asyncpg") is None:
+        raise ValueError(
+            "PostgreSQL needs the asyncpg driver: install the postgres extra "
+            "(pip install '.[postgres]' in a checkout, or pip install asyncpg)"
+        )
+    return url.render_as_string(hide_password=False)
+
+
+def _check_yaml(path: Path) -> dict[tuple[str, ...], int]:
+    """Parse the file ourselves first so a syntax error names its line; the line of each key."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read config file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: config file is not UTF-8 text") from exc
     try:
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: invalid YAML: {exc.problem}") from exc
+        index, problem = locate(exc)
+        line = f":{index + 1}" if index is not None else ""
+        raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from exc
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the top level must be a mapping of keys")
+    return _yaml_key_lines(text)
 
 
-def _describe(error: ValidationError, path: Path | None) -> str:
+SECRET_KEYS = ("token", "secret", "password")
+
+
+def _shown(key: str, given: Any) -> str:
+    """The offending value for the message; never a secret, and a URL without its password."""
+    if any(word in key for word in SECRET_KEYS) or isinstance(given, dict | list):
+        return ""
+    text = repr(given)
+    if key.endswith("_url"):
+        text = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    return f" (got {text})"
+
+
+def _describe(error: ValidationError, origins: Origins) -> str:
     first = error.errors()[0]
-    loc = [str(part) for part in first["loc"]]
+    loc = tuple(str(part) for part in first["loc"])
     key = ".".join(loc) or "?"
-    env = "__".join(loc).upper()
-    where = f" in {path}" if path is not None else ""
-    msg = first["msg"]
+    env = env_name(loc)
+    where = origins.of(loc)
+    msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
-        return f"config error: {key} is required: set env {env} or the key{where}"
+        elsewhere = (
+            f" (or {env}=… in .env)" if key == "bot_token" else f", or {key} in the config file"
+        )
+        return f"config error: {key} is required: set env {env}{elsewhere}"
     if first["type"] == "extra_forbidden":
-        return f"config error{where}: unknown key {key!r}"
-    given = first.get("input")
-    shown = "" if key == "bot_token" or isinstance(given, dict) else f" (got {given!r})"
-    return f"config error: {key} (env {env}){where}: {msg}{shown}"
+        return f"config error: {where or origins.config_file}: unknown key {key!r}"
+    shown = _shown(key, first.get("input"))
+    return f"config error: {key} ({where or 'default'}): {msg}{shown}"
+
+
+def _env_file(raw: str | None) -> Path | None:
+    """ENV_FILE names the file; unset: ./.env if there is one; set but empty: none."""
+    if raw is None:
+        default = Path(DEFAULT_ENV_FILE)
+        return default if default.is_file() else None
+    if not raw:
+        return None
+    if not Path(raw).is_file():
+        raise ConfigError(f"{raw}: env file not found (ENV_FILE)")
+    return Path(raw)
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
@@ -432,17 +629,29 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
     raw = config_file if config_file is not None else os.environ.get("CONFIG_FILE")
     path = Path(raw) if raw else Path(DEFAULT_CONFIG_FILE)
     explicit = raw is not None
+    config_lines: dict[tuple[str, ...], int] = {}
     if path.exists():
-        _check_yaml(path)
+        config_lines = _check_yaml(path)
     elif explicit:
         raise ConfigError(f"{path}: config file not found (CONFIG_FILE)")
-    # A subclass per call carries the file path without global state.
-    cls = type(
-        "Settings",
-        (Settings,),
-        {"model_config": {**Settings.model_config, "yaml_file": path if path.exists() else None}},
+    env_file = _env_file(os.environ.get("ENV_FILE"))
+    origins = Origins(
+        config_file=path if path.exists() else None,
+        config_lines=config_lines,
+        env_file=env_file,
+        env_file_lines=_env_file_lines(env_file) if env_file is not None else {},
+        environ=frozenset(name.upper() for name in os.environ),
     )
+    # A subclass per call carries the file paths without global state.
+    config = {
+        **Settings.model_config,
+        "yaml_file": origins.config_file,
+        "env_file": env_file,
+    }
+    cls = type("Settings", (Settings,), {"model_config": config})
     try:
-        return cls(**overrides)  # type: ignore[no-any-return]
+        settings: Settings = cls(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, path if path.exists() else None)) from exc
+        raise ConfigError(_describe(exc, origins)) from exc
+    settings._origins = origins
+    return settings

@@ -31,14 +31,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    directory = args.directory or Path(os.environ.get("KB_DIR") or PACKAGED)
+    if args.directory is not None:
+        directory, source = args.directory, "the DIR argument"
+    elif os.environ.get("KB_DIR"):
+        directory, source = Path(os.environ["KB_DIR"]), "env KB_DIR"
+    else:
+        directory, source = PACKAGED, "the shipped articles"
     try:
         intents = set(load(args.nlu_data).intents)
         kb = load_dir(directory, intents)
     except KBError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) in {directory}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) in {directory} ({source})", file=sys.stderr)
         return 1
     except DataError as exc:
         print(exc, file=sys.stderr)

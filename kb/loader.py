@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from kb.model import Article, KBError, KnowledgeBase, Problem
+from kb.yaml_errors import locate
 
 LANGUAGES = ("ru", "en")
 REQUIRED = ("id", "title", "language")
@@ -54,8 +55,10 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
     try:
         meta = yaml.safe_load(front) or {}
     except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 2 if exc.problem_mark is not None else 1
-        return None, [Problem(path, line, f"bad front matter: {exc.problem}")]
+        index, problem = locate(exc)
+        # The front matter starts on the file's second line, after the opening '---'.
+        line = index + 2 if index is not None else 1
+        return None, [Problem(path, line, f"bad front matter: {problem}")]
     if not isinstance(meta, dict):
         return None, [Problem(path, 2, "bad front matter: expected 'key: value' lines")]
     where = _key_lines(front)
@@ -181,7 +184,7 @@ def load_dir(directory: Path, known_intents: set[str] | None = None) -> Knowledg
     has an article in every language.
     """
     if not directory.is_dir():
-        raise KBError([Problem(directory, 0, "knowledge-base directory not found (KB_DIR)")])
+        raise KBError([Problem(directory, 0, "knowledge-base directory not found")])
     problems: list[Problem] = []
     articles: list[Article] = []
     seen: dict[tuple[str, str], Path] = {}

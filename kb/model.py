@@ -22,14 +22,16 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong in a KB file, printed as `file:line: message`."""
+    """One thing wrong in a KB file, printed as `file:line: message` (`file: message` for a
+    problem of the whole file or directory, line 0)."""
 
     path: Path
     line: int
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line > 0 else str(self.path)
+        return f"{where}: {self.message}"
 
 
 class KBError(Exception):

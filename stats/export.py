@@ -14,10 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from stats import charts
 from stats.metrics import SEP, StatsConfig, Week, WeekData, summary
 
 Table = tuple[list[str], list[list[Any]]]
@@ -214,6 +212,8 @@ def write_csv(path: Path, table: Table) -> None:
 
 def write_xlsx(path: Path, all_tables: dict[str, Table]) -> None:
     # XlsxWriter streams rows (constant memory) and is several times faster than openpyxl here.
+    import xlsxwriter  # only when exporting, not at the bot's start
+
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         for name, (header, rows) in all_tables.items():
@@ -315,6 +315,9 @@ def write_all(
     write_xlsx(workbook, all_tables)
     export.files["workbook"] = workbook
     progress("[4/5] drawing charts")
+    # matplotlib takes most of a second to import: the bot loads it at its first export.
+    from stats import charts
+
     for name, path in charts.draw_all(result, all_tables, directory).items():
         export.files[f"chart_{name}"] = path
     progress("[5/5] writing the HTML page")

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +36,81 @@ ENV_KEYS = (
 )
 
 
+# Suites left out of the default run: each needs minutes, several processes or a real server.
+# `pytest --suite NAME` (repeatable, or `--suite all`) runs them; .ci/run runs all of them with
+# `--no-skip`, so a suite that could not run there fails the build instead of passing quietly.
+SUITES = {
+    "slow": "SIGKILL loops and several bot processes (minutes)",
+    "rasa": "the real Rasa server (first run installs ~2.7 GB and trains, ~6 min)",
+    "redis": "a real redis-server (started and stopped by the tests)",
+}
+
+_ENABLED = pytest.StashKey[set[str]]()
+_LEFT_OUT = pytest.StashKey[dict[str, int]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("frontline")
+    group.addoption(
+        "--suite",
+        action="append",
+        default=[],
+        choices=[*SUITES, "all"],
+        help="also run this suite (repeatable): "
+        + "; ".join(f"{k}: {v}" for k, v in SUITES.items()),
+    )
+    group.addoption(
+        "--no-skip",
+        action="store_true",
+        help="fail the run when any test was skipped (CI: every suite must really run)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    chosen = set(config.getoption("suite"))
+    config.stash[_ENABLED] = set(SUITES) if "all" in chosen else chosen
+    config.stash[_LEFT_OUT] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    enabled = config.stash[_ENABLED]
+    left_out: dict[str, int] = config.stash[_LEFT_OUT]
+    kept, dropped = [], []
+    for item in items:
+        suites = [name for name in SUITES if item.get_closest_marker(name)]
+        missing = [name for name in suites if name not in enabled]
+        if missing:
+            dropped.append(item)
+            for name in missing:
+                left_out[name] = left_out.get(name, 0) + 1
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+def _skipped(config: pytest.Config) -> int:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    return len(reporter.stats.get("skipped", [])) if reporter is not None else 0
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for name, count in sorted(config.stash[_LEFT_OUT].items()):
+        terminalreporter.write_line(
+            f"suite {name!r} not run ({count} tests, {SUITES[name]}): pytest --suite {name}"
+        )
+    if config.getoption("no_skip") and _skipped(config):
+        terminalreporter.write_line(
+            f"--no-skip: {_skipped(config)} tests were skipped, so the run fails", red=True
+        )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.getoption("no_skip") and _skipped(session.config):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 class FakeClock:
     """A controllable clock: tests move time explicitly."""
 
@@ -46,9 +126,10 @@ class FakeClock:
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The developer's shell must not leak configuration into tests.
+    # The developer's shell and .env must not leak configuration into tests.
     for key in ENV_KEYS:
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ENV_FILE", "")
 
 
 @pytest.fixture
@@ -181,3 +262,51 @@ async def launch(
 @pytest.fixture
 async def bot(launch: Launch) -> RunningBot:
     return await launch()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """FRONTLINE_TEST_REDIS, else a redis-server of our own for this run, stopped after it."""
+    url = os.environ.get("FRONTLINE_TEST_REDIS", "")
+    if url:
+        yield url
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip(
+            "redis-server not found: install it (Debian: apt-get install redis-server) "
+            "or set FRONTLINE_TEST_REDIS=redis://host:port/0"
+        )
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="frontline-redis-") as workdir:
+        options = ["--bind", "127.0.0.1", "--port", str(port), "--dir", workdir, "--save", ""]
+        server = subprocess.Popen(
+            [binary, *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            _until_ready(server, "Ready to accept connections")
+            yield f"redis://127.0.0.1:{port}/0"
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+def _until_ready(process: subprocess.Popen[str], marker: str) -> None:
+    """Read a server's log until it says it is ready, then keep draining it in the background."""
+    assert process.stdout is not None
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if marker in line:
+            threading.Thread(target=process.stdout.read, daemon=True).start()
+            return
+    pytest.fail("the server exited before it was ready:\n" + "".join(lines[-20:]))

@@ -36,7 +36,6 @@ async def run_bot_until_exit(tmp_path: Path, env: dict[str, str]) -> tuple[int, 
     return process.returncode, err.decode()
 
 
-@pytest.mark.slow
 async def test_python_m_bot_with_env_vars_only(
     tmp_path: Path,
     emulator: TelegramEmulator,
@@ -123,16 +122,23 @@ async def test_python_m_bot_with_env_vars_only(
                 "STAFF_CHAT_ID": "-100123",
                 "KB_DIR": "/nonexistent/kb",
             },
-            "/nonexistent/kb:0: knowledge-base directory not found",
+            "kb_dir (env KB_DIR): knowledge-base directory not found (got '/nonexistent/kb')",
         ),
-        (
+        pytest.param(
             {
                 "BOT_TOKEN": "123:abcdefghijklmnop",
                 "STAFF_CHAT_ID": "-100123",
                 "TELEGRAM_API_URL": "http://127.0.0.1:9",
                 "DATABASE_URL": "sqlite+aiosqlite:///x.db",
+                "DELIVERY__MAX_ATTEMPTS": "1",
             },
-            "cannot reach the Bot API at http://127.0.0.1:9",
+            "cannot reach the Bot API at http://127.0.0.1:9 (TelegramNetworkError); "
+            "it is telegram_api_url (env TELEGRAM_API_URL)",
+            marks=pytest.mark.slow,  # aiogram's import and a full start-up
+        ),
+        (
+            {"BOT_TOKEN": "123:abcdefghijklmnop", "STAFF_CHAT_ID": "-100123", "DATABASE_URL": "x"},
+            "database_url (env DATABASE_URL): not a database URL",
         ),
     ],
 )
@@ -146,6 +152,7 @@ async def test_bad_startup_input_exits_with_one_clear_line(
     assert "123:abcdefghijklmnop" not in stderr  # the token never appears
 
 
+@pytest.mark.slow
 async def test_rejected_token_is_reported(tmp_path: Path, emulator: TelegramEmulator) -> None:
     env = bot_env(
         tmp_path,
@@ -156,3 +163,17 @@ async def test_rejected_token_is_reported(tmp_path: Path, emulator: TelegramEmul
     code, stderr = await run_bot_until_exit(tmp_path, env)
     assert code == 2
     assert "bot_token (env BOT_TOKEN) was rejected" in stderr
+
+
+async def test_help_lists_the_commands_and_environment_variables(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "--help", cwd=tmp_path, env=bot_env(tmp_path),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, err.decode()
+    usage = out.decode()
+    assert usage.startswith("usage: python -m bot")
+    for name in ("BOT_TOKEN", "STAFF_CHAT_ID", "DATABASE_URL", "KB__MATCH_THRESHOLD", "ENV_FILE"):
+        assert name in usage
+    assert "python -m kb check" in usage and "bot_token is required" not in usage + err.decode()

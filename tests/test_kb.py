@@ -80,6 +80,26 @@ def test_broken_front_matter_names_file_and_line(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "front",
+    [
+        "id: a\ntitle Delivery\nlanguage: en\n",  # no colon: noticed on the next line
+        'id: a\ntitle: "Delivery\nlanguage: en\ncategory: [a, b, c]\n',  # an unclosed quote
+        "id: a\ntitle: x: y\nlanguage: en\n",
+    ],
+)
+def test_a_front_matter_error_names_its_own_line(tmp_path: Path, front: str) -> None:
+    # Line 1 is the opening '---', so the front matter's second line is the file's line 3.
+    write(tmp_path, "a.md", f"---\n{front}---\nbody\n")
+    found = problems(tmp_path)
+    assert len(found) == 1 and found[0].startswith(f"{tmp_path / 'a.md'}:3: bad front matter")
+
+
+def test_a_missing_directory_has_no_line(tmp_path: Path) -> None:
+    found = problems(tmp_path / "nowhere")
+    assert found == [f"{tmp_path / 'nowhere'}: knowledge-base directory not found"]
+
+
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     write(tmp_path, "en/ok.md", GOOD)
     write(tmp_path, "en/dup.md", GOOD)

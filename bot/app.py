@@ -85,6 +85,7 @@ class App:
     reports_engine: AsyncEngine | None = None  # SQLite: reports off the loop's thread
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     http_port: int | None = None  # the port actually bound, once serving
+    metrics_port: int | None = None  # health and metrics' own port, when they have one
     serving: asyncio.Event = field(default_factory=asyncio.Event)  # set once it listens
 
     async def run(self) -> None:
@@ -101,17 +102,16 @@ class App:
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             stop=self.stopping,
         )
-        runner = await self._start_http(webhook=False)
+        runners = await self._start_http(webhook=False)
         try:
             await self._serve(poller.run(SHUTDOWN_GRACE))
         finally:
-            if runner is not None:
+            for runner in runners:
                 await runner.cleanup()
 
     async def run_webhook(self) -> None:
         config = self.settings.webhook
-        runner = await self._start_http(webhook=True)
-        assert runner is not None
+        runners = await self._start_http(webhook=True)
         try:
             if config.set_webhook:
                 await self.bot.set_webhook(
@@ -125,35 +125,52 @@ class App:
             await self._serve(self.stopping.wait())
         finally:
             # Requests in progress finish; Telegram redelivers any cut short.
-            await runner.cleanup()
+            for runner in runners:
+                await runner.cleanup()
 
-    async def _start_http(self, webhook: bool) -> web.AppRunner | None:
+    async def _start_http(self, webhook: bool) -> list[web.AppRunner]:
+        """The webhook's server and the one for /healthz and /metrics: the same one unless
+        server.metrics_port gives them their own (so they can stay private)."""
         server = self.settings.server
-        if not webhook and server.port == 0 and self.http_port is None:
-            return None
-        config = self.settings.webhook
-        app = build_web_app(
-            self.health,
-            self.metrics,
-            (self.dispatcher, self.bot, config.path, config.secret_token.get_secret_value())
-            if webhook
-            else None,
-        )
-        try:
-            runner, self.http_port = await start_site(
-                app, server.host, self.http_port or server.port
+        runners: list[web.AppRunner] = []
+        own = server.metrics_port > 0
+        if own:
+            app = build_web_app(self.health, self.metrics)
+            bound = await self._listen(app, server.metrics_host, server.metrics_port, "metrics")
+            if bound is not None:
+                runners.append(bound[0])
+                self.metrics_port = bound[1]
+        if webhook or (not own and (server.port or self.http_port)):
+            config = self.settings.webhook
+            app = build_web_app(
+                None if own else self.health,
+                None if own else self.metrics,
+                (self.dispatcher, self.bot, config.path, config.secret_token.get_secret_value())
+                if webhook
+                else None,
             )
+            bound = await self._listen(app, server.host, self.http_port or server.port, "port")
+            if bound is not None:
+                runners.append(bound[0])
+                self.http_port = bound[1]
+        if webhook and self.http_port is None:
+            raise StartupError(
+                f"{self.settings.label('server.port')}: cannot listen on "
+                f"{server.host}:{server.port}"
+            )
+        if runners:
+            self.serving.set()
+        return runners
+
+    async def _listen(
+        self, app: web.Application, host: str, port: int, key: str
+    ) -> tuple[web.AppRunner, int] | None:
+        try:
+            return await start_site(app, host, port)
         except OSError as exc:
-            if webhook:
-                raise StartupError(
-                    f"{self.settings.label('server.port')}: cannot listen on "
-                    f"{server.host}:{server.port}: {exc.strerror}"
-                ) from exc
             # Polling works without it; health and metrics are then unavailable.
-            log.error("no /healthz or /metrics: cannot listen on %s:%s", server.host, server.port)
+            log.error("cannot listen on %s:%s (%s): %s", host, port, f"server.{key}", exc.strerror)
             return None
-        self.serving.set()
-        return runner
 
     def stop(self) -> None:
         self.stopping.set()

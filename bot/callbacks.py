@@ -1,43 +1,54 @@
-"""Typed callback payloads. Anything else arriving as callback data is ignored."""
+"""Typed callback payloads, bounded: anything else arriving as callback data (forged, stale,
+a number no row could have) fails to parse, matches no handler and is answered by
+bot.routers.unhandled, so no button spins and nothing raises."""
+
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+# Row ids are 32-bit integer columns (Postgres `integer`), never zero or negative.
+RowId = Annotated[int, Field(ge=1, le=2**31 - 1)]
+Index = Annotated[int, Field(ge=0, le=1000)]
+ArticleId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+Reason = Annotated[str, Field(pattern=r"^[a-z_]{1,32}$")]
 
 
 class RateTicket(CallbackData, prefix="rate"):
-    ticket: int
-    score: int
+    ticket: RowId
+    score: Annotated[int, Field(ge=1, le=5)]
 
 
 class AskOperator(CallbackData, prefix="handoff"):
-    reason: str
+    reason: Reason
 
 
 class ShowArticle(CallbackData, prefix="kb"):
-    id: str
+    id: ArticleId
 
 
 class Feedback(CallbackData, prefix="fb"):
-    article: str
+    article: ArticleId
     useful: bool
 
 
 class PickWindow(CallbackData, prefix="cbw"):
-    index: int
+    index: Index
 
 
 class CallbackDone(CallbackData, prefix="cbd"):
-    event: int
+    event: RowId
 
 
 class PickLanguage(CallbackData, prefix="lang"):
-    code: str
+    code: Literal["ru", "en"]
 
 
 class TicketAction(CallbackData, prefix="tk"):
-    action: str  # take | close | category
-    ticket: int
+    action: Literal["take", "close", "category"]
+    ticket: RowId
 
 
 class PickCategory(CallbackData, prefix="tc"):
-    ticket: int
-    index: int  # into the desk's list of known category paths
+    ticket: RowId
+    index: Index  # into the desk's list of known category paths

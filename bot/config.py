@@ -276,6 +276,10 @@ class ServerSettings(BaseModel):
     # The HTTP server for /healthz, /metrics and (in webhook mode) Telegram's webhook.
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)  # 0: no server (polling mode only)
+    # A server of their own for /healthz and /metrics (0: they share host:port above). With
+    # the webhook public on 0.0.0.0, keep these on 127.0.0.1 or a private network.
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=0, ge=0, le=65535)
 
 
 class WebhookSettings(BaseModel):

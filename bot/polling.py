@@ -23,6 +23,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.types import Update
 from aiohttp import ClientError, ClientTimeout
+from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
@@ -96,7 +97,14 @@ class ConfirmAfterHandling:
             fresh = True
             # Parsed only now: the ones still running come back on every poll, and building
             # aiogram's models for them again and again would cost more than handling them.
-            update = Update.model_validate(raw, context={"bot": self.bot})
+            try:
+                update = Update.model_validate(raw, context={"bot": self.bot})
+            except ValidationError as exc:
+                # An update this aiogram cannot read (another Bot API version's shape) must
+                # not stop the loop, nor come back after every restart: it is confirmed.
+                log.error("update %s cannot be parsed (%s errors); skipped", uid, exc.error_count())
+                self._finished.add(uid)
+                continue
             self._running[uid] = asyncio.create_task(self._handle(update))
         floor = self.offset or 0
         self._finished = {uid for uid in self._finished if uid >= floor}

@@ -8,6 +8,7 @@ engine answers meanwhile and a load balancer should not take the replica out for
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import ClientError, web
 from sqlalchemy import text
@@ -70,13 +72,45 @@ class Health:
         return await rasa_status(self.rasa)
 
 
+class WebhookHandler(SimpleRequestHandler):
+    """aiogram's handler, except that a body which is not a Telegram update (not JSON, nested
+    too deep, not an update's shape) gets 400 and one log line instead of a 500 and a
+    traceback. Answered only after the update is handled (handle_in_background=False)."""
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        try:
+            body = json.loads(await request.read())
+            update = Update.model_validate(body, context={"bot": bot})
+        except (ValueError, RecursionError) as exc:  # JSONDecodeError, ValidationError
+            log.warning(
+                "webhook: refused a body that is not a Telegram update (%s)", type(exc).__name__
+            )
+            return web.Response(status=400, text="not a Telegram update")
+        await self.dispatcher.feed_update(bot, update, **self.data)
+        return web.json_response({})
+
+
 def build_web_app(
-    health: Health,
-    metrics: Metrics,
+    health: Health | None,
+    metrics: Metrics | None,
     webhook: tuple[Dispatcher, Bot, str, str] | None = None,
 ) -> web.Application:
-    """`webhook` = (dispatcher, bot, path, secret token) in webhook mode."""
+    """`webhook` = (dispatcher, bot, path, secret token) in webhook mode; health and metrics
+    are left out where they have a server of their own (server.metrics_port)."""
     app = web.Application(client_max_size=10 * 1024 * 1024)
+    if health is not None and metrics is not None:
+        _add_health_and_metrics(app, health, metrics)
+    if webhook is not None:
+        dispatcher, bot, path, secret = webhook
+        # Answered only after the update is handled: Telegram redelivers what got no 200,
+        # and keeps one update per chat in flight, so each chat stays in order across replicas.
+        WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret).register(
+            app, path=path
+        )
+    return app
+
+
+def _add_health_and_metrics(app: web.Application, health: Health, metrics: Metrics) -> None:
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy, body = await health.check()
@@ -87,14 +121,6 @@ def build_web_app(
 
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", prometheus)
-    if webhook is not None:
-        dispatcher, bot, path, secret = webhook
-        # Answered only after the update is handled: Telegram redelivers what got no 200,
-        # and keeps one update per chat in flight, so each chat stays in order across replicas.
-        SimpleRequestHandler(
-            dispatcher, bot, handle_in_background=False, secret_token=secret
-        ).register(app, path=path)
-    return app
 
 
 async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:

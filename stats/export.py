@@ -202,19 +202,38 @@ def tables(result: dict[str, Any], data: WeekData) -> dict[str, Table]:
     }
 
 
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """OWASP's rule for CSV injection: a text cell that a spreadsheet would read as a formula
+    gets a leading apostrophe (shown as text, the formula never runs). Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def write_csv(path: Path, table: Table) -> None:
     header, rows = table
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
+        writer.writerow([csv_cell(h) for h in header])
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
 
 
 def write_xlsx(path: Path, all_tables: dict[str, Table]) -> None:
     # XlsxWriter streams rows (constant memory) and is several times faster than openpyxl here.
     import xlsxwriter  # only when exporting, not at the bot's start
 
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    # Customer text is always a string cell: never a formula, a URL or a number it looks like.
+    options = {
+        "constant_memory": True,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+        "strings_to_numbers": False,
+    }
+    book = xlsxwriter.Workbook(str(path), options)
     try:
         for name, (header, rows) in all_tables.items():
             sheet = book.add_worksheet(name[:31])

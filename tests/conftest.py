@@ -195,6 +195,8 @@ def settings_for(
             "sla": {"check_interval": 0},
             "stats": {"schedule_interval": 0, "export_dir": str(tmp_path / "exports")},
             "delivery": {"group_rate_per_minute": 0},
+            # No HTTP server unless a test asks for one: tests run side by side.
+            "server": {"port": 0},
         }
         values.update(overrides)
         return load_settings(ROOT / "config.yml", **values)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -82,10 +83,12 @@ async def test_healthz_and_metrics_while_polling(
 # ------------------------------------------------------------------------- webhook mode
 
 
-def webhook_settings(port: int, set_webhook: bool = True, **extra: Any) -> dict[str, Any]:
+def webhook_settings(
+    port: int, set_webhook: bool = True, server_extra: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
     return {
         "mode": "webhook",
-        "server": {"host": "127.0.0.1", "port": port},
+        "server": {"host": "127.0.0.1", "port": port, **(server_extra or {})},
         "webhook": {
             "url": "https://bot.example.com",
             "secret_token": SECRET,
@@ -271,3 +274,52 @@ async def test_one_customer_at_two_replicas_at_once_gets_one_ticket(
     assert statuses == [200, 200]
     names = [t.name for t in staff.topics()]
     assert len(names) == 1, names
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"{not json",
+        b"[1, 2, 3]",
+        b'{"update_id": "x"}',
+        b'{"update_id": 5, "message": {"text": 7}}',
+        b"[" * 100_000 + b"]" * 100_000,  # nested past any parser's recursion limit
+    ],
+)
+async def test_a_webhook_body_that_is_not_an_update_gets_400_and_one_log_line(
+    replicas: Callable[..., Any],
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+    make_customer: Callable[..., Customer],
+    body: bytes,
+) -> None:
+    replica = await replicas()
+    url = f"http://127.0.0.1:{replica.app.http_port}/telegram/webhook"
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    with caplog.at_level(logging.WARNING):
+        async with aiohttp.ClientSession() as http, http.post(url, data=body, headers=headers) as r:
+            assert r.status == 400
+    refused = [r for r in caplog.records if "not a Telegram update" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].exc_info is None
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    # The next real update is handled as usual.
+    await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
+    emulator.balance_to = [url]
+    alice = make_customer()
+    alice.send("/start")
+    await alice.receives("Здравствуйте")
+
+
+async def test_health_and_metrics_on_a_port_of_their_own(
+    replicas: Callable[..., Any],
+) -> None:
+    metrics_port = free_port()
+    replica = await replicas(server_extra={"metrics_port": metrics_port})
+    webhook_base = f"http://127.0.0.1:{replica.app.http_port}"
+    assert replica.app.metrics_port == metrics_port
+    assert (await get(f"{webhook_base}/healthz"))[0] == 404
+    assert (await get(f"{webhook_base}/metrics"))[0] == 404
+    status, body = await get(f"http://127.0.0.1:{metrics_port}/healthz")
+    assert status == 200 and '"database": "ok"' in body
+    status, body = await get(f"http://127.0.0.1:{metrics_port}/metrics")
+    assert status == 200 and "frontline_updates_total" in body

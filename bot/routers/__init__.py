@@ -14,7 +14,7 @@ from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.middlewares.staff_member import StaffMemberMiddleware
-from bot.routers import errors
+from bot.routers import errors, unhandled
 from bot.routers.admin import reload, stats
 from bot.routers.customer import (
     callback,
@@ -84,7 +84,11 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
 
     root = Router(name="root")
     root.include_routers(
-        admin, customer, operator, errors.build_router(translator, settings.default_language)
+        admin,
+        customer,
+        operator,
+        unhandled.build_router(),  # after every feature: what none of them took
+        errors.build_router(translator, settings.default_language),
     )
     run_filters_inline(root)
     return root

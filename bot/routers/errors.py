@@ -23,6 +23,13 @@ def build_router(translator: Translator, default_language: str) -> Router:
             type(event.exception).__name__,
             exc_info=event.exception,
         )
+        query = event.update.callback_query
+        if query is not None:
+            try:
+                await query.answer()  # a failed button press must not spin forever
+            except TelegramAPIError:
+                log.info("could not answer the callback of update %s", event.update.update_id)
+            return
         message = event.update.message
         if message is None or message.chat.type != "private" or message.from_user is None:
             return

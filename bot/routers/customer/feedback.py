@@ -1,6 +1,9 @@
 """👍 / 👎 under an article: thanks, or an offer of a person."""
 
+import contextlib
+
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +25,10 @@ async def article_feedback(
     clock: Clock,
     kb: KnowledgeBaseService,
 ) -> None:
+    if not _still_offered(query):
+        # Pressed again before the buttons went away: the rating was taken the first time.
+        await query.answer()
+        return
     events.log(
         session,
         "kb_feedback",
@@ -36,11 +43,20 @@ async def article_feedback(
         return
     # The buttons go once used, so the same answer cannot be rated twice.
     article = kb.index.kb.get(callback_data.article, customer.language)
-    await query.message.edit_reply_markup(reply_markup=keyboards.links_only(article))
+    with contextlib.suppress(TelegramBadRequest):  # "not modified": already without them
+        await query.message.edit_reply_markup(reply_markup=keyboards.links_only(article))
     if not callback_data.useful:
         await query.message.answer(
             t("kb-feedback-sorry"), reply_markup=keyboards.operator_only(t, "negative_feedback")
         )
+
+
+def _still_offered(query: CallbackQuery) -> bool:
+    """The message still carries the pressed button (Telegram sends its current markup)."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    rows = markup.inline_keyboard if markup is not None else []
+    return any(button.callback_data == query.data for row in rows for button in row)
 
 
 def build_router() -> Router:

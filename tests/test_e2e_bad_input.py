@@ -1,0 +1,82 @@
+"""Bad input from outside, tried as an attacker or a stale client would: every callback is
+answered (no spinning button) and nothing raises or reaches the errors router."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import pytest
+
+from tests.conftest import RunningBot
+from tests.emulator.people import Customer, StaffGroup
+from tests.emulator.server import TelegramEmulator
+
+HUGE = "9" * 58  # fills Telegram's 64 bytes of callback data with one number
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        f"rate:{HUGE}:5",
+        "rate:1:99",
+        f"cbd:{HUGE}",
+        "lang:de",
+        "kb:../../etc",
+        "handoff:<b>",
+        "fb:delivery-terms:1",  # real data, on a message that has no such button
+        "zzz",
+        "",
+    ],
+)
+async def test_a_forged_customer_callback_is_answered_and_harmless(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+    data: str,
+) -> None:
+    alice = make_customer()
+    alice.send("/start")
+    greeting = await alice.receives("Здравствуйте")
+    with caplog.at_level(logging.ERROR):
+        query = emulator.user_presses(alice.id, greeting, data)
+        await emulator.wait_until(lambda: query in emulator.callback_answers, what="an answer")
+        await bot.settled()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert alice.texts() == [greeting["text"]]  # nothing else said to her
+
+
+@pytest.mark.parametrize("data", [f"tk:take:{HUGE}", "tk:delete:1", f"tc:1:{HUGE}", "tk:take:0"])
+async def test_a_forged_operator_callback_is_answered_and_harmless(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+    data: str,
+) -> None:
+    alice = make_customer()
+    alice.send("/operator")
+    topic = await staff.new_topic(name="Алиса")
+    card = await staff.receives_in(topic.thread_id, "Алиса")
+    olga = staff.operator("Ольга")
+    with caplog.at_level(logging.ERROR):
+        query = emulator.user_presses(olga.id, card, data)
+        await emulator.wait_until(lambda: query in emulator.callback_answers, what="an answer")
+        await bot.settled()
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_update_aiogram_cannot_parse_does_not_stop_the_bot(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # A message in a shape this aiogram does not know: no chat, a date that is not a time.
+    emulator._push_update("message", {"message_id": 1, "date": "yesterday", "text": "hi"})
+    alice = make_customer()
+    alice.send("/start")
+    await alice.receives("Здравствуйте")
+    assert any("cannot be parsed" in r.getMessage() for r in caplog.records)

@@ -341,7 +341,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     orders = build_orders(settings)
     categorizer = build_categorizer(settings, kb, set(nlu.engine.intents))
     admin_notifier = AdminNotifier(
-        bot, settings.admin_ids, translator.texts(settings.staff_language)
+        bot, settings.admin_ids, translator, settings.staff_language, sessionmaker
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     # FSM state (dialog steps) in Redis survives restarts and is shared by replicas.
@@ -362,7 +362,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         bot,
         make_sessionmaker(reports_engine) if reports_engine is not None else sessionmaker,
         clock,
-        translator.texts(settings.staff_language),
+        admin_notifier.texts_for,
         stats_config(settings.stats, settings.categories.default),
         admin_ids=settings.admin_ids,
         export_dir=settings.stats.export_dir,

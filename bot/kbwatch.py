@@ -30,7 +30,8 @@ class KBWatcher:
                 "knowledge base edit rejected: %d problems",
                 len(result.error.problems) if result.error else 0,
             )
-        await self.notifier.notify(describe_reload(self.notifier.t, result, str(self.kb.directory)))
+        directory = str(self.kb.directory)
+        await self.notifier.notify(lambda t: describe_reload(t, result, directory))
         return result
 
     async def run(self) -> None:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.i18n import Texts
+from handoff.plain import one_line, plain
 from storage.models import Customer, Direction, Message, Ticket
 
 LINE_LIMIT = 300
@@ -18,7 +19,7 @@ def _line(message: Message) -> str:
     body = message.text if message.text else f"[{message.content_type}]"
     if len(body) > LINE_LIMIT:
         body = body[:LINE_LIMIT] + "…"
-    return f"{arrow} {html.escape(body, quote=False)}"
+    return f"{arrow} {html.escape(plain(body), quote=False)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,15 @@ def _classification(t: Texts, ticket: Ticket) -> list[str]:
     return lines
 
 
+def _order_status(t: Texts, result: str) -> str:
+    """The order's status (or why there is none) in the staff's language."""
+    for key in (f"order-status-{result}", f"staff-order-{result}"):
+        text = t(key)
+        if result and text != key:
+            return text
+    return html.escape(result, quote=False) or "—"
+
+
 def _bot_work(t: Texts, extras: CardExtras) -> list[str]:
     lines = []
     if extras.order_number:
@@ -54,7 +64,7 @@ def _bot_work(t: Texts, extras: CardExtras) -> list[str]:
             t(
                 "staff-card-order",
                 number=html.escape(extras.order_number, quote=False),
-                status=extras.order_result or "—",
+                status=_order_status(t, extras.order_result),
             )
         )
     if extras.articles:
@@ -104,7 +114,7 @@ def render_card(
         t("staff-card-title", ticket=ticket.id),
         t(
             "staff-card-customer",
-            name=html.escape(customer.full_name or "—", quote=False),
+            name=html.escape(one_line(customer.full_name or "") or "—", quote=False),
             username=username,
             user_id=customer.telegram_id,
             language=customer.language,
@@ -117,7 +127,8 @@ def render_card(
     ]
     lines = [_line(m) for m in dialog]
     body = [t("staff-card-dialog"), *lines] if lines else [t("staff-card-no-dialog")]
-    tail = ["", t("staff-card-help")]
+    # A group without topics answers by replies, not "in this topic".
+    tail = ["", t("staff-card-help" if ticket.thread_id is not None else "staff-card-help-replies")]
     text = "\n".join([*head, *body, *tail])
     # Drop the oldest dialog lines until the card fits in one message.
     while len(text) > CARD_LIMIT and lines:

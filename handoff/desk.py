@@ -23,6 +23,7 @@ from bot.i18n import Texts, Translator
 from handoff.card import CardExtras, render_card
 from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard
+from handoff.plain import one_line
 from handoff.priority import Prioritiser
 from nlu.categories import Classification
 from storage import contacts, events, messages, pending, tickets
@@ -166,8 +167,8 @@ class Desk:
             "staff-topic-name",
             icon=self.staff(f"staff-topic-icon-{ticket.status}"),
             ticket=ticket.id,
-            name=customer.full_name or str(customer.telegram_id),
-            category=ticket.category3 or ticket.category2 or "—",
+            name=one_line(customer.full_name or "") or str(customer.telegram_id),
+            category=one_line(ticket.category3 or ticket.category2 or "") or "—",
         )
         return name[:TOPIC_NAME_LIMIT]
 
@@ -176,9 +177,8 @@ class Desk:
         if ticket.card_message_id is not None:
             # Refreshing: the dialog as it was when the ticket opened, not the relay since.
             dialog = [m for m in dialog if m.logged_at <= ticket.opened_at]
-        return render_card(
-            self.staff, ticket, customer, dialog, await self._card_extras(session, ticket, customer)
-        )
+        extras = await self._card_extras(session, ticket, customer)
+        return render_card(self.staff, ticket, customer, dialog, extras)
 
     async def _card_extras(
         self, session: AsyncSession, ticket: Ticket, customer: Customer

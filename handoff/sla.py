@@ -60,11 +60,11 @@ class SlaWatcher:
                         session, ticket, staff("staff-sla-breached", ticket=ticket.id, due=due)
                     )
                     await self.notifier.notify(
-                        staff(
+                        lambda t, ticket=ticket, due=due: t(
                             "admin-sla-breached",
                             ticket=ticket.id,
                             due=due,
-                            priority=staff(f"staff-priority-{ticket.priority}"),
+                            priority=t(f"staff-priority-{ticket.priority}"),
                         )
                     )
                     breached += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import html
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -73,7 +73,7 @@ class WeeklyReporter:
         bot: Bot,
         sessionmaker: async_sessionmaker[AsyncSession],
         clock: Clock,
-        texts: Texts,
+        texts_for: Callable[[int], Awaitable[Texts]],
         config: StatsConfig,
         *,
         admin_ids: Sequence[int],
@@ -85,7 +85,7 @@ class WeeklyReporter:
         self.bot = bot
         self.sessionmaker = sessionmaker
         self.clock = clock
-        self.t = texts
+        self.texts_for = texts_for  # each admin reads the report in their own language
         self.config = config
         self.admin_ids = list(admin_ids)
         self.export_dir = export_dir
@@ -98,9 +98,8 @@ class WeeklyReporter:
             return await export_week(session, week, self.export_dir, self.config, self.clock.now())
 
     async def send(self, chat_id: int, export: Export) -> None:
-        await self.bot.send_message(
-            chat_id, summary_text(self.t, export.summary), parse_mode="HTML"
-        )
+        t = await self.texts_for(chat_id)
+        await self.bot.send_message(chat_id, summary_text(t, export.summary), parse_mode="HTML")
         await self.bot.send_document(chat_id, FSInputFile(export.workbook))
         charts: list[Any] = [InputMediaPhoto(media=FSInputFile(p)) for p in export.charts]
         if len(charts) >= 2:

@@ -29,6 +29,8 @@ def make_engine(url: str, *, inline: bool = False, **kwargs: Any) -> AsyncEngine
     """`inline`: SQLite statements run on the event loop's thread (storage.sqlite_inline),
     for the bot's many short statements; reports keep aiosqlite's thread."""
     parsed = make_url(url)
+    # A statement's parameters are customer text: never in an error message, hence a log.
+    kwargs.setdefault("hide_parameters", True)
     driver = None
     if parsed.get_backend_name() == "sqlite":
         # Writers wait for each other instead of failing at once.

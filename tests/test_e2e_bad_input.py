@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import RunningBot
 from tests.emulator.people import Customer, StaffGroup
@@ -80,3 +81,34 @@ async def test_an_update_aiogram_cannot_parse_does_not_stop_the_bot(
     alice.send("/start")
     await alice.receives("Здравствуйте")
     assert any("cannot be parsed" in r.getMessage() for r in caplog.records)
+
+
+async def test_no_customer_text_in_any_log_line_even_through_faults(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    words = "фиолетовый-кенгуру-4711"
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    with caplog.at_level(logging.DEBUG):
+        alice.send(f"как оплатить {words}")
+        await alice.receives("")
+        emulator.fail("sendmessage", code=502, times=2)  # retried
+        alice.send(f"/operator {words}")
+        topic = await staff.new_topic(name="Алиса")
+        olga.says_in(topic.thread_id, f"ответ {words}")
+        await alice.receives(f"ответ {words}")
+        # The database fails under the next update: its statement and parameters (the
+        # customer's words) must not reach the log.
+        async with bot.sessionmaker() as session:
+            await session.execute(text("DROP TABLE events"))
+            await session.execute(text("ALTER TABLE messages RENAME TO messages_gone"))
+            await session.commit()
+        alice.send(f"ещё вопрос {words}")
+        olga.says_in(topic.thread_id, f"/close {words}")
+        await bot.settled()
+    assert any(r.exc_info for r in caplog.records), "the fault did happen"
+    assert words not in caplog.text

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from handoff.sla import SlaWatcher
@@ -318,6 +319,7 @@ async def test_a_group_without_topics_works_by_replies(
             None,
         )
     )
+    assert "в этой теме" not in card["text"] and "ответом (reply)" in card["text"]
     alice.send("у меня вопрос")
     relayed = await emulator.wait_until(
         lambda: next(
@@ -506,3 +508,31 @@ async def test_the_message_asking_for_a_person_is_on_the_card_and_escalates_its_
         contact = await session.scalar(select(Contact))
     assert ticket is not None and ticket.priority == "urgent"
     assert contact is not None and (contact.ticket_id, contact.messages) == (1, 1)
+
+
+@pytest.mark.parametrize("status", ["left", "kicked", "restricted"])
+async def test_an_operator_removed_from_the_group_cannot_reach_the_customer(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    status: str,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    boss = staff.operator("Босс")
+    alice.send("/operator")
+    topic = await staff.new_topic(name="Алиса")
+    olga.says_in(topic.thread_id, "Здравствуйте, чем помочь?")
+    await alice.receives("Здравствуйте, чем помочь?")  # her membership is now cached
+
+    emulator.change_member(staff.id, olga.id, status, by=boss.id)
+    olga.says_in(topic.thread_id, "я ещё здесь")
+    boss.says_in(topic.thread_id, "Передаю коллеге")
+    await alice.receives("Передаю коллеге")
+    await bot.settled()
+    assert "я ещё здесь" not in alice.texts()
+
+    emulator.change_member(staff.id, olga.id, "member", by=boss.id)  # taken back
+    olga.says_in(topic.thread_id, "снова с вами")
+    await alice.receives("снова с вами")

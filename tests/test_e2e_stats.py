@@ -55,7 +55,7 @@ async def test_weekly_report_is_posted_to_admins_on_monday_morning(
     assert "Бот решил сам: 50.0% · передано операторам: 50.0%" in text
     assert "Первый ответ: медиана 12 мин, p90 12 мин" in text
     assert "Решение: медиана 1.2 ч" in text  # 12 minutes + 1 hour
-    assert "CSAT: 4 (1 оценок) · нарушения SLA: 0.0%" in text
+    assert "CSAT: 4 (1 оценка) · нарушения SLA: 0.0%" in text
     # The request for a person follows the delivery question: both contacts are about delivery.
     assert "1. Заказы → Доставка → Сроки и стоимость — 2" in text
     workbook = await admin.receives(where=lambda m: "document" in m)

@@ -29,7 +29,7 @@ from bot.routers.customer import (
     relay,
     start,
 )
-from bot.routers.operator import card, close, commands, reply
+from bot.routers.operator import card, close, commands, membership, reply
 
 
 def build_root_router(settings: Settings, translator: Translator, clock: Clock) -> Router:
@@ -70,6 +70,7 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
         observer.middleware(members)
     operator.message.middleware(StaffContextMiddleware(clock))
     operator.include_routers(
+        membership.build_router(settings.staff_chat_id, members),
         close.build_router(),
         card.build_router(),
         commands.build_router(),

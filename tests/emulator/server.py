@@ -281,6 +281,27 @@ class TelegramEmulator:
     def join(self, chat_id: int, user_id: int, status: str = "member") -> None:
         self.chats[chat_id].members[user_id] = status
 
+    def change_member(self, chat_id: int, user_id: int, status: str, by: int | None = None) -> None:
+        """An admin (`by`, else the user themself) changes a member's status: left, kicked,
+        restricted, member, administrator. Telegram tells an admin bot with a chat_member
+        update, delivered only to bots that asked for that type."""
+        state = self.chats[chat_id]
+        old = state.members.get(user_id, "left")
+        state.members[user_id] = status
+        if state.members.get(self.bot_user["id"]) != "administrator":
+            return
+        user = self.users[user_id]
+        self._push_update(
+            "chat_member",
+            {
+                "chat": state.chat,
+                "from": self.users.get(by or user_id, user),
+                "date": int(time.time()),
+                "old_chat_member": self._member(user, old),
+                "new_chat_member": self._member(user, status),
+            },
+        )
+
     def fail(
         self,
         method: str,
@@ -701,7 +722,11 @@ class TelegramEmulator:
         )
         if user is None:
             raise bad_request("PARTICIPANT_ID_INVALID")
-        status = state.members.get(user_id, "left")
+        return self._member(user, state.members.get(user_id, "left"))
+
+    @staticmethod
+    def _member(user: JSON, status: str) -> JSON:
+        """A ChatMember object as the Bot API shapes it for each status."""
         member: JSON = {"status": status, "user": user}
         if status == "administrator":
             member.update(
@@ -721,7 +746,21 @@ class TelegramEmulator:
                 can_manage_topics=True,
             )
         if status == "restricted":
-            member.update(is_member=True, until_date=0)
+            member.update(
+                is_member=True,
+                until_date=0,
+                **dict.fromkeys(
+                    (
+                        "can_send_messages", "can_send_audios", "can_send_documents",
+                        "can_send_photos", "can_send_videos", "can_send_video_notes",
+                        "can_send_voice_notes", "can_send_polls", "can_send_other_messages",
+                        "can_add_web_page_previews", "can_react_to_messages", "can_edit_tag",
+                        "can_change_info", "can_invite_users",
+                        "can_pin_messages", "can_manage_topics",
+                    ),
+                    False,
+                ),
+            )  # fmt: skip
         if status == "kicked":
             member["until_date"] = 0
         return member

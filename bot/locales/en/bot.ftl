@@ -37,6 +37,7 @@ staff-card-articles = Articles the bot showed: { $articles }
 staff-card-dialog = Dialog with the bot:
 staff-card-no-dialog = (no dialog with the bot)
 staff-card-help = Reply in this topic and the customer gets it. "!text" or /note — a note for colleagues. /kb article — send an article. /close [resolution] — close; /reopen, /ban, /unban.
+staff-card-help-replies = Reply (swipe or Reply) to this card or to a customer's message — the customer gets your answer. "!text" or /note in a reply — a note for colleagues. /kb article — send an article. /close [resolution] — close, /reopen, /ban, /unban.
 staff-reason-asked_for_operator = the customer asked for an operator
 staff-reason-kb_miss = the bot found no answer
 staff-reason-negative_feedback = the bot's answer did not help (👎)
@@ -80,6 +81,7 @@ callback-ask-name = What is your name?
 callback-ask-phone = Please leave a phone number: press "📱 Share my number" or type it, e.g. +44 7911 123456.
 callback-share-phone = 📱 Share my number
 callback-bad-phone = I cannot read that number. Type it in full, e.g. +44 7911 123456, or press the button. /cancel to leave.
+callback-phone-noted = Got your number: { $phone }.
 callback-ask-window = When is a good time for the call (Moscow time)?
 callback-confirmed = Done! We will call { $phone }, { $window }. If your plans change, just write.
 cancel-done = OK, cancelled. Anything else?
@@ -93,6 +95,9 @@ staff-callback-card = 📞 <b>Callback requested</b>
 staff-callback-done-button = ✅ Called back
 staff-callback-done = ✅ Called back by { $operator }
 staff-card-order = Order: #{ $number } — { $status }
+staff-order-not_found = not found
+staff-order-backend_down = the order service did not answer
+staff-order-no_number = no number given
 
 # Language.
 cmd-language = Change language / Сменить язык
@@ -101,7 +106,10 @@ language-set = Done, I will speak English from now on.
 
 # Admins.
 admin-kb-reloaded = 📚 Knowledge base reloaded. Articles: { $counts }.
-admin-kb-broken = ⚠️ Knowledge base NOT reloaded — customers still get the previous version ({ $counts }). { $count } problem(s):
+admin-kb-broken = ⚠️ Knowledge base NOT reloaded — customers still get the previous version ({ $counts }). { $count ->
+        [one] { $count } problem
+       *[other] { $count } problems
+    }:
     <pre>{ $problems }</pre>
     Fix the files (the bot re-reads them by itself) or send /reload.
 
@@ -178,7 +186,10 @@ stats-summary = 📊 <b>Support, week { $week }</b>
     First reply: median { $frt_p50 } min, p90 { $frt_p90 } min
     Resolution: median { $res_p50 } h, p90 { $res_p90 } h
     First-contact resolution: { $fcr } · repeat within 7 days: { $repeat }
-    CSAT: { $csat } ({ $csat_count } ratings) · SLA breaches: { $sla }
+    CSAT: { $csat } ({ $csat_count } { $csat_count ->
+        [one] rating
+       *[other] ratings
+    }) · SLA breaches: { $sla }
     Cost of the top-5 reasons: { $cost }
 stats-top = <b>Top reasons:</b>
 stats-alerts = ⚠️ <b>Growth week over week:</b>

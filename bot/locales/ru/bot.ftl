@@ -37,6 +37,7 @@ staff-card-articles = Бот показал статьи: { $articles }
 staff-card-dialog = Диалог с ботом:
 staff-card-no-dialog = (диалога с ботом не было)
 staff-card-help = Ответьте в этой теме — клиент получит сообщение. «!текст» или /note — заметка для коллег. /kb статья — отправить статью. /close [решение] — закрыть, /reopen, /ban, /unban.
+staff-card-help-replies = Отвечайте ответом (reply) на эту карточку или на сообщение клиента — клиент получит ответ. «!текст» или /note в ответе — заметка для коллег. /kb статья — отправить статью. /close [решение] — закрыть, /reopen, /ban, /unban.
 staff-reason-asked_for_operator = клиент попросил оператора
 staff-reason-kb_miss = бот не нашёл ответа
 staff-reason-negative_feedback = ответ бота не помог (👎)
@@ -80,6 +81,7 @@ callback-ask-name = Как к вам обращаться?
 callback-ask-phone = Оставьте номер телефона: нажмите «📱 Отправить мой номер» или напишите его, например +7 916 123-45-67.
 callback-share-phone = 📱 Отправить мой номер
 callback-bad-phone = Не получается разобрать номер. Напишите его полностью, например +7 916 123-45-67, или нажмите кнопку. /cancel — выйти.
+callback-phone-noted = Записал номер { $phone }.
 callback-ask-window = В какое время удобно принять звонок (по Москве)?
 callback-confirmed = Готово! Позвоним на { $phone }, { $window }. Если планы изменятся — просто напишите.
 cancel-done = Хорошо, отменил. Чем ещё помочь?
@@ -93,6 +95,9 @@ staff-callback-card = 📞 <b>Просят перезвонить</b>
 staff-callback-done-button = ✅ Перезвонил(а)
 staff-callback-done = ✅ Перезвонил(а): { $operator }
 staff-card-order = Заказ: №{ $number } — { $status }
+staff-order-not_found = не найден
+staff-order-backend_down = сервис заказов не ответил
+staff-order-no_number = номер не назван
 
 # Language.
 cmd-language = Сменить язык / Change language
@@ -101,7 +106,11 @@ language-set = Готово, теперь я говорю по-русски.
 
 # Admins.
 admin-kb-reloaded = 📚 База знаний обновлена. Статей: { $counts }.
-admin-kb-broken = ⚠️ База знаний НЕ обновлена — клиентам отвечает прежняя версия ({ $counts }). Проблем: { $count }:
+admin-kb-broken = ⚠️ База знаний НЕ обновлена — клиентам отвечает прежняя версия ({ $counts }). { $count ->
+        [one] { $count } проблема
+        [few] { $count } проблемы
+       *[many] { $count } проблем
+    }:
     <pre>{ $problems }</pre>
     Исправьте файлы — бот перечитает их сам — или пришлите /reload.
 
@@ -178,7 +187,11 @@ stats-summary = 📊 <b>Поддержка, неделя { $week }</b>
     Первый ответ: медиана { $frt_p50 } мин, p90 { $frt_p90 } мин
     Решение: медиана { $res_p50 } ч, p90 { $res_p90 } ч
     Решено с первого обращения: { $fcr } · повторные за 7 дней: { $repeat }
-    CSAT: { $csat } ({ $csat_count } оценок) · нарушения SLA: { $sla }
+    CSAT: { $csat } ({ $csat_count } { $csat_count ->
+        [one] оценка
+        [few] оценки
+       *[many] оценок
+    }) · нарушения SLA: { $sla }
     Стоимость топ-5 причин: { $cost }
 stats-top = <b>Топ причин:</b>
 stats-alerts = ⚠️ <b>Рост за неделю:</b>

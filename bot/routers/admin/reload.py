@@ -16,9 +16,9 @@ async def cmd_reload(
     message: Message, kb: KnowledgeBaseService, admin_notifier: AdminNotifier
 ) -> None:
     result = await asyncio.to_thread(kb.reload)
-    await message.answer(
-        describe_reload(admin_notifier.t, result, str(kb.directory)), parse_mode="HTML"
-    )
+    assert message.from_user is not None  # the admin filter matched their id
+    t = await admin_notifier.texts_for(message.from_user.id)
+    await message.answer(describe_reload(t, result, str(kb.directory)), parse_mode="HTML")
 
 
 def build_router() -> Router:

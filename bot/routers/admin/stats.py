@@ -15,7 +15,7 @@ async def cmd_stats(
     message: Message, command: CommandObject, reporter: WeeklyReporter, clock: Clock
 ) -> None:
     label = (command.args or "").strip()
-    t = reporter.t
+    t = await reporter.texts_for(message.chat.id)
     try:
         week = (
             Week.parse(label, reporter.zone)

@@ -77,7 +77,9 @@ async def callback_phone(message: Message, t: Texts, state: FSMContext, settings
         return
     await state.update_data(callback_phone=phone)
     await state.set_state(CallbackFlow.window)
-    await message.answer("📞", reply_markup=ReplyKeyboardRemove())
+    # Says what was understood, and takes the share-number keyboard away: one message can
+    # carry either that keyboard's removal or the inline window buttons, not both.
+    await message.answer(t("callback-phone-noted", phone=phone), reply_markup=ReplyKeyboardRemove())
     rows = [
         [InlineKeyboardButton(text=window, callback_data=PickWindow(index=i).pack())]
         for i, window in enumerate(settings.callback.windows)

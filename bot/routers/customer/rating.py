@@ -39,8 +39,9 @@ async def rate_ticket(
         return
     await query.answer()
     if callback_data.score <= 2:
+        score = callback_data.score
         await admin_notifier.notify(
-            desk.staff("admin-rating-low", ticket=ticket.id, score=callback_data.score)
+            lambda at: at("admin-rating-low", ticket=ticket.id, score=score)
         )
     if isinstance(query.message, Message):
         await query.message.edit_text(t("rating-thanks", score=callback_data.score))

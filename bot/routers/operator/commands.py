@@ -49,7 +49,9 @@ async def send_article(
         find_article(kb, query, customer.language, settings.kb.suggest_threshold) if query else None
     )
     if article is None:
-        await message.reply(desk.staff("staff-kb-not-found", query=html.escape(query or "—")))
+        await message.reply(
+            desk.staff("staff-kb-not-found", query=html.escape(query or "—")), parse_mode="HTML"
+        )
         return
     t = translator.texts(customer.language)
     for part in split_message(article_html(t, article)):

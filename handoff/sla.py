@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admins import AdminNotifier
 from bot.clock import Clock
+from bot.i18n import Texts
 from handoff.desk import Desk
 from storage import events, tickets
 
@@ -60,12 +62,7 @@ class SlaWatcher:
                         session, ticket, staff("staff-sla-breached", ticket=ticket.id, due=due)
                     )
                     await self.notifier.notify(
-                        lambda t, ticket=ticket, due=due: t(
-                            "admin-sla-breached",
-                            ticket=ticket.id,
-                            due=due,
-                            priority=t(f"staff-priority-{ticket.priority}"),
-                        )
+                        partial(_breach_notice, ticket=ticket.id, due=due, priority=ticket.priority)
                     )
                     breached += 1
                 elif not ticket.sla_warned and now >= ticket.sla_due_at - self.warn_before:
@@ -92,3 +89,7 @@ class SlaWatcher:
                 await self.check()
             except Exception:  # the watcher must outlive any one failure
                 log.exception("SLA check failed; retrying")
+
+
+def _breach_notice(t: Texts, *, ticket: int, due: str, priority: str) -> str:
+    return t("admin-sla-breached", ticket=ticket, due=due, priority=t(f"staff-priority-{priority}"))

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
-from aiogram.types import CallbackQuery, ChatMember, Message, TelegramObject, User
+from aiogram.types import CallbackQuery, ChatMemberUnion, Message, TelegramObject, User
 
 from bot.i18n import Texts
 
@@ -26,7 +26,7 @@ MEMBER = {"creator", "administrator", "member"}
 TTL = 300.0
 
 
-def acts_as_operator(member: ChatMember) -> bool:
+def acts_as_operator(member: ChatMemberUnion) -> bool:
     return member.status in MEMBER and getattr(member, "is_member", True) is not False
 
 
@@ -37,7 +37,7 @@ class StaffMemberMiddleware(BaseMiddleware):
         self._known: dict[int, tuple[bool, float]] = {}
         self._told: dict[int, bool] = {}  # what Telegram's chat_member updates said, for good
 
-    def learn(self, member: ChatMember) -> None:
+    def learn(self, member: ChatMemberUnion) -> None:
         """A chat_member update: the user's standing from now on, whatever was cached."""
         self._told[member.user.id] = acts_as_operator(member)
         self._known.pop(member.user.id, None)

@@ -410,3 +410,74 @@ async def test_customer_text_never_becomes_a_formula_in_the_export(
     for question in asked:
         assert question not in values and "'" + question in values
     assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in values)
+
+
+def chart_texts(fig: Any) -> dict[str, Any]:
+    fig.canvas.draw()  # tick labels are laid out when drawn
+    (ax,) = fig.axes
+    return {
+        "title": ax.get_title(),
+        "x": ax.get_xlabel(),
+        "y": ax.get_ylabel(),
+        "xticks": [t.get_text() for t in ax.get_xticklabels()],
+        "yticks": [t.get_text() for t in ax.get_yticklabels()],
+        "notes": [t.get_text() for t in ax.texts],
+    }
+
+
+async def test_charts_show_the_week_with_labelled_axes(engine: AsyncEngine) -> None:
+    from stats import charts
+    from stats.export import tables
+
+    week = Week.parse("2026-W47", MSK)
+    async with make_sessionmaker(engine)() as session:
+        result, data = await summary(session, week, StatsConfig(), AS_OF)
+    drawn = {
+        name: chart_texts(fig)
+        for name, (_, fig) in charts.figures(result, tables(result, data)).items()
+    }
+    days = [
+        "Mon 16.11",
+        "Tue 17.11",
+        "Wed 18.11",
+        "Thu 19.11",
+        "Fri 20.11",
+        "Sat 21.11",
+        "Sun 22.11",
+    ]
+    assert drawn["daily_volume"]["xticks"] == days and drawn["first_reply"]["xticks"] == days
+    assert (
+        drawn["daily_volume"]["y"] == "Contacts" and drawn["first_reply"]["y"] == "Minutes (median)"
+    )
+    assert all("." not in tick for tick in drawn["daily_volume"]["yticks"])  # whole contacts
+    assert drawn["csat"]["xticks"] == ["1", "2", "3", "4", "5"] and drawn["csat"]["y"] == "Ratings"
+    reasons = drawn["top_reasons"]["yticks"]
+    assert "Заказы → Доставка → Сроки" in reasons and drawn["top_reasons"]["x"] == "Contacts"
+    assert not any(t["notes"] for t in drawn.values())
+
+
+def test_an_empty_week_says_so_on_every_chart() -> None:
+    from stats import charts
+
+    empty_days = {f"2026-12-{d:02d}": None for d in range(28, 32)} | {
+        f"2027-01-{d:02d}": None for d in range(1, 4)
+    }
+    result = {
+        "first_reply_minutes": {"p50_by_day": empty_days},
+        "csat": {"distribution": dict.fromkeys(["1", "2", "3", "4", "5"], 0)},
+        "top_reasons": [],
+    }
+    volume = (["date", "contacts", "unique_customers"], [[d, 0, 0] for d in empty_days])
+    for _, fig in charts.figures(result, {"daily_volume": volume}).values():
+        texts = chart_texts(fig)
+        assert texts["notes"] == ["No data for this week"], texts
+        assert not any(tick.startswith(("−0.0", "-0.0", "0.0")) for tick in texts["yticks"])
+
+
+def test_a_long_category_path_keeps_its_ends() -> None:
+    from stats.charts import short_path
+
+    path = "Сайт и приложение → Техническая неисправность → Ошибка загрузки"
+    assert short_path(path) == "Сайт и приложение → … → Ошибка загрузки"
+    assert len(short_path("Очень длинная область → тип → " + "т" * 60)) == 42
+    assert short_path("Заказы → Доставка → Сроки") == "Заказы → Доставка → Сроки"

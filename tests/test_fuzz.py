@@ -205,3 +205,60 @@ async def test_random_updates_never_break_the_bot_or_leak_an_error(
     for call in emulator.calls[sent_before:]:
         shown = " ".join(str(call.params.get(k) or "") for k in ("text", "caption"))
         assert not any(leak in shown for leak in LEAKS), shown
+
+
+# Our own payloads' prefixes with any values, numbers far past any row id, negative or empty
+# fields, and the separator inside them: what a stale client or a forger could send.
+PREFIXES = ["rate", "handoff", "kb", "fb", "cbw", "cbd", "lang", "tk", "tc", "zz", ""]
+fields = st.one_of(
+    st.integers(min_value=-(10**60), max_value=10**60).map(str),
+    st.sampled_from(["", "0", "-1", "take", "close", "category", "ru", "1", "true", "9" * 58]),
+    st.text(max_size=12),
+)
+callback_data = st.builds(
+    lambda prefix, values: ":".join([prefix, *values])[:64],
+    st.sampled_from(PREFIXES),
+    st.lists(fields, max_size=3),
+)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=callback_data, where=st.sampled_from(["private", "staff", "unknown_group"]))
+async def test_every_callback_is_answered_and_none_raises(
+    data: str,
+    where: str,
+    app: App,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    people: list[JSON],
+) -> None:
+    person = people[0] if where == "private" else people[2]  # a customer, or the operator
+    chat = {
+        "private": {"id": person["id"], "type": "private", "first_name": person["first_name"]},
+        "staff": {"id": staff.id, "type": "supergroup", "title": "Desk", "is_forum": True},
+        "unknown_group": {"id": UNKNOWN_GROUP, "type": "supergroup", "title": "x"},
+    }[where]
+    query_id = str(next(ids))
+    update = {
+        "update_id": next(ids),
+        "callback_query": {
+            "id": query_id,
+            "from": person,
+            "chat_instance": "ci",
+            "message": {"message_id": 1, "date": 1_780_000_000, "chat": chat, "text": "x"},
+            "data": data,
+        },
+    }
+    errors = ErrorLog()
+    logging.getLogger().addHandler(errors)
+    try:
+        await app.dispatcher.feed_raw_update(app.bot, update)
+    finally:
+        logging.getLogger().removeHandler(errors)
+    assert not errors.records, [r.getMessage() for r in errors.records]
+    assert query_id in emulator.callback_answers, f"{data!r} in {where} left the button spinning"

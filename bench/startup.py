@@ -1,6 +1,6 @@
 """Start-up: from exec to the first getUpdates, and the memory the bot holds once serving.
 
-    .venv/bin/python bench/startup.py [--runs 5]
+    .venv/bin/python bench/startup.py [--runs 5] [--baseline DIR]
 
 Starts `python -m bot` (configured by environment variables only, SQLite in a fresh temporary
 directory, the embedded NLU) against the project's Bot API emulator, and beside it the floor:
@@ -8,7 +8,8 @@ bench/echo_bot.py, a bare aiogram bot. For each it prints, over the runs: the se
 to the first log line on stderr (the bot only), to the first getUpdates request, and the
 process's resident memory (RSS) at that moment, as median and range. A run's database is new,
 so the bot's figure includes applying the migrations, training the embedded NLU and loading
-the knowledge base.
+the knowledge base. `--baseline DIR` also starts the bot from another checkout (say, a
+`git worktree` of an earlier commit) in the same alternating runs, for a before/after figure.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def one_run(which: str) -> tuple[float | None, float, float]:
+async def one_run(which: str, source: str | None) -> tuple[float | None, float, float]:
     emulator = FirstPoll()
     await emulator.start()
     group = emulator.add_group("Support desk", forum=True)
@@ -63,7 +64,9 @@ async def one_run(which: str) -> tuple[float | None, float, float]:
             "SERVER__PORT": "0",
             "POLLING_TIMEOUT": "1",
         }
-        command = ["-m", "bot"] if which == "frontline" else [str(ROOT / "bench" / "echo_bot.py")]
+        if source:
+            env["PYTHONPATH"] = source  # that checkout's packages instead of this one's
+        command = ["-m", "bot"] if which != "echo" else [str(ROOT / "bench" / "echo_bot.py")]
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
             sys.executable, *command, cwd=workdir, env=env,
@@ -71,7 +74,7 @@ async def one_run(which: str) -> tuple[float | None, float, float]:
         )  # fmt: skip
         assert process.stderr is not None
         first_line: float | None = None
-        if which == "frontline":
+        if which != "echo":
             await process.stderr.readline()
             first_line = time.perf_counter() - started
         polled = await asyncio.wait_for(emulator.first_poll, 120) - started
@@ -89,14 +92,23 @@ def describe(values: list[float], unit: str) -> str:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--baseline", help="a checkout of another build to measure beside")
     args = parser.parse_args()
     print(f"{args.runs} runs each, alternating; median (min–max)")
-    results: dict[str, list[tuple[float | None, float, float]]] = {"frontline": [], "echo": []}
+    sources = {"frontline": None, "echo": None}
+    if args.baseline:
+        sources["baseline"] = str(Path(args.baseline).resolve())
+    results: dict[str, list[tuple[float | None, float, float]]] = {k: [] for k in sources}
     for _ in range(args.runs):
-        for which in results:
-            results[which].append(await one_run(which))
+        for which, source in sources.items():
+            results[which].append(await one_run(which, source))
+    names = {
+        "frontline": "python -m bot",
+        "baseline": f"python -m bot from {args.baseline}",
+        "echo": "bare aiogram bot (bench/echo_bot.py)",
+    }
     for which, runs in results.items():
-        name = "python -m bot" if which == "frontline" else "bare aiogram bot (bench/echo_bot.py)"
+        name = names[which]
         lines = [r[0] for r in runs if r[0] is not None]
         first = f"first log line {describe(lines, 's')}, " if lines else ""
         print(

@@ -89,15 +89,21 @@ def describe(values: list[float], unit: str) -> str:
     return f"{statistics.median(values):.2f} {unit} ({min(values):.2f}–{max(values):.2f})"
 
 
-async def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--baseline", help="a checkout of another build to measure beside")
     args = parser.parse_args()
+    if args.baseline:
+        args.baseline = str(Path(args.baseline).resolve())
+    return args
+
+
+async def main(args: argparse.Namespace) -> None:
     print(f"{args.runs} runs each, alternating; median (min–max)")
     sources = {"frontline": None, "echo": None}
     if args.baseline:
-        sources["baseline"] = str(Path(args.baseline).resolve())
+        sources["baseline"] = args.baseline
     results: dict[str, list[tuple[float | None, float, float]]] = {k: [] for k in sources}
     for _ in range(args.runs):
         for which, source in sources.items():
@@ -118,4 +124,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(parse_args()))

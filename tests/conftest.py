@@ -47,6 +47,7 @@ SUITES = {
 
 _ENABLED = pytest.StashKey[set[str]]()
 _LEFT_OUT = pytest.StashKey[dict[str, int]]()
+_CANNOT_RUN = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,10 +73,34 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_LEFT_OUT] = {}
 
 
+def rasa_unavailable() -> str | None:
+    """Why the real Rasa cannot run here (no Python 3.8-3.10 to install it with), or None."""
+    done = subprocess.run(
+        [str(ROOT / "scripts" / "rasa-server"), "python"], capture_output=True, text=True
+    )
+    if done.returncode != 3:
+        return None
+    reason = done.stderr.strip().splitlines()[0].removeprefix("rasa-server: ")
+    return f"{reason.rstrip('.')} — point RASA_PYTHON at a Python 3.8-3.10 to run it"
+
+
+def redis_unavailable() -> str | None:
+    if os.environ.get("FRONTLINE_TEST_REDIS") or shutil.which("redis-server"):
+        return None
+    return (
+        "redis-server not found: install it (Debian: apt-get install redis-server) "
+        "or set FRONTLINE_TEST_REDIS=redis://host:port/0"
+    )
+
+
+UNAVAILABLE = {"rasa": rasa_unavailable, "redis": redis_unavailable}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     enabled = config.stash[_ENABLED]
     left_out: dict[str, int] = config.stash[_LEFT_OUT]
     kept, dropped = [], []
+    reasons: dict[str, str | None] = {}
     for item in items:
         suites = [name for name in SUITES if item.get_closest_marker(name)]
         missing = [name for name in suites if name not in enabled]
@@ -83,11 +108,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             dropped.append(item)
             for name in missing:
                 left_out[name] = left_out.get(name, 0) + 1
-        else:
-            kept.append(item)
+            continue
+        kept.append(item)
+        for name in suites:
+            if name in UNAVAILABLE and name not in reasons:
+                reasons[name] = UNAVAILABLE[name]()
+            reason = reasons.get(name)
+            if reason:
+                item.stash[_CANNOT_RUN] = f"{name} suite: {reason}"
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = item.stash.get(_CANNOT_RUN, None)
+    if reason:
+        # Skipped from this one place, so the summary folds the suite into one line.
+        pytest.skip(reason)
 
 
 def _skipped(config: pytest.Config) -> int:
@@ -280,11 +318,7 @@ def redis_server() -> Iterator[str]:
         yield url
         return
     binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.skip(
-            "redis-server not found: install it (Debian: apt-get install redis-server) "
-            "or set FRONTLINE_TEST_REDIS=redis://host:port/0"
-        )
+    assert binary is not None, "the redis suite is skipped where redis_unavailable() says why"
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="frontline-redis-") as workdir:
         options = ["--bind", "127.0.0.1", "--port", str(port), "--dir", workdir, "--save", ""]

@@ -94,6 +94,11 @@ async def test_python_m_bot_with_env_vars_only(
     assert code == 0, output
     if database_url.startswith("sqlite"):
         assert (tmp_path / "db" / "frontline.db").exists()
+        assert f"created the directory {tmp_path / 'db'} for the SQLite database" in output
+    # The first line comes before the seconds of imports, so nobody wonders if it hangs.
+    backend = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    first = output.splitlines()[0]
+    assert first.endswith(f"Frontline starting: polling mode, {backend} database, embedded NLU")
     # Logs carry ids, never what customers wrote.
     assert "доставка" not in output and "заказ 777" not in output
 

@@ -41,7 +41,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.emulator.server import ChatState, TelegramEmulator  # noqa: E402
+from bot.sandbox.emulator import ChatState, TelegramEmulator  # noqa: E402
 from tests.postgres import create_database, drop_database  # noqa: E402
 
 QUESTIONS = [

@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.emulator.server import TelegramEmulator  # noqa: E402
+from bot.sandbox.emulator import TelegramEmulator  # noqa: E402
 
 
 class FirstPoll(TelegramEmulator):

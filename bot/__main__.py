@@ -19,6 +19,7 @@ variables, each overriding the one before. Only BOT_TOKEN and STAFF_CHAT_ID are 
 
 COMMANDS = """\
 related commands:
+  python -m bot sandbox           try the whole desk in a browser, without Telegram
   python -m kb check [DIR]        validate the knowledge base as the bot would load it
   python -m stats export          write a week's statistics (CSV, XLSX, charts, HTML)
   python -m storage upgrade       apply the database migrations
@@ -34,11 +35,45 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog=COMMANDS + "\n" + environment_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    commands = parser.add_subparsers(dest="command", metavar="[sandbox]")
+    sandbox = commands.add_parser(
+        "sandbox",
+        help="the whole desk in a browser: no token, no Telegram (a Bot API emulator inside)",
+        description="Runs the project's Bot API emulator, the real bot against it (SQLite in "
+        "data/sandbox.db unless DATABASE_URL is set, the embedded NLU, KB_DIR re-read every "
+        "second) and a web page with customers' chats and the staff forum side by side.",
+    )
+    sandbox.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8090, help="default: 8090 (0: any free)")
     return parser.parse_args(argv)
 
 
+def run_sandbox(host: str, port: int) -> int:
+    import asyncio
+
+    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    logging.getLogger("bot").info("Frontline sandbox starting")
+    from bot.preflight import StartupError
+    from bot.sandbox.run import serve
+
+    try:
+        asyncio.run(serve(host, port))
+    except (ConfigError, StartupError) as exc:
+        print(f"cannot start the sandbox: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"cannot start the sandbox on {host}:{port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
 def entrypoint(argv: list[str]) -> int:
-    parse_args(argv)
+    args = parse_args(argv)
+    if args.command == "sandbox":
+        return run_sandbox(args.host, args.port)
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -18,8 +18,8 @@ import pytest
 
 from bot.app import App, build_app
 from bot.config import Settings, load_settings
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_KEYS = (
@@ -43,6 +43,7 @@ SUITES = {
     "slow": "SIGKILL loops and several bot processes (minutes)",
     "rasa": "the real Rasa server (first run installs ~2.7 GB and trains, ~6 min)",
     "redis": "a real redis-server (started and stopped by the tests)",
+    "browser": "the sandbox page in a real browser (Debian's chromium, playwright)",
 }
 
 _ENABLED = pytest.StashKey[set[str]]()
@@ -93,7 +94,28 @@ def redis_unavailable() -> str | None:
     )
 
 
-UNAVAILABLE = {"rasa": rasa_unavailable, "redis": redis_unavailable}
+def chromium() -> str | None:
+    found = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
+    return found if found and os.access(found, os.X_OK) else None
+
+
+def browser_unavailable() -> str | None:
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "playwright is not installed: pip install -e '.[browser]'"
+    if chromium() is None:
+        return "no Chromium found: apt-get install chromium (Debian), or set CHROMIUM=/path"
+    return None
+
+
+UNAVAILABLE = {
+    "rasa": rasa_unavailable,
+    "redis": redis_unavailable,
+    "browser": browser_unavailable,
+}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

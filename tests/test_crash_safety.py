@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 from tests.test_entrypoint import bot_env
 
 pytestmark = pytest.mark.slow

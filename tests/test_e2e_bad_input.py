@@ -9,9 +9,9 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import text
 
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 from tests.conftest import RunningBot
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
 
 HUGE = "9" * 58  # fills Telegram's 64 bytes of callback data with one number
 

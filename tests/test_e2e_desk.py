@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.sandbox.emulator import JSON, TelegramEmulator
+from bot.sandbox.people import Customer, Operator, StaffGroup, buttons
 from handoff.sla import SlaWatcher
 from storage.models import Contact, Event, Ticket, TicketStatus
 from storage.models import Customer as CustomerRow
 from tests.conftest import FakeClock, Launch, RunningBot
-from tests.emulator.people import Customer, Operator, StaffGroup, buttons
-from tests.emulator.server import JSON, TelegramEmulator
 
 
 async def open_ticket(customer: Customer, staff: StaffGroup, first: str = "/operator") -> Any:

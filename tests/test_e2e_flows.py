@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Event
 from tests.conftest import FakeClock, RunningBot
-from tests.emulator.people import Customer, StaffGroup, buttons
-from tests.emulator.server import TelegramEmulator
 
 
 async def events_of(bot: RunningBot, kind: str) -> list[dict[str, Any]]:

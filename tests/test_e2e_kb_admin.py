@@ -7,9 +7,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Ticket
 from tests.conftest import ROOT, Launch
-from tests.emulator.people import Customer, StaffGroup, buttons
 
 
 def copy_kb(tmp_path: Path) -> Path:

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from bot.config import Settings
 from bot.i18n import Translator
 from bot.routers import build_root_router
+from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Contact, Direction, Event, Message, Ticket
 from tests.conftest import FakeClock, RunningBot
-from tests.emulator.people import Customer, StaffGroup, buttons
 
 
 async def test_confident_intent_gets_its_article_with_feedback_buttons(

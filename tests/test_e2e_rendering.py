@@ -7,9 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.i18n import Translator
+from bot.sandbox.people import Customer, StaffGroup
 from stats.report import summary_text
 from tests.conftest import Launch, RunningBot
-from tests.emulator.people import Customer, StaffGroup
 from tests.test_e2e_kb_admin import copy_kb
 
 RLO = "\u202e"

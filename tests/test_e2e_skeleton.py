@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy import func, select
 
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Direction, Event, Message, Ticket, TicketStatus
 from tests.conftest import Launch, RunningBot
-from tests.emulator.people import Customer, StaffGroup, buttons
-from tests.emulator.server import TelegramEmulator
 
 
 async def test_start_greets_in_russian_and_english(

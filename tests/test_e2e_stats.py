@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 from storage.db import inline_driver
 from tests.conftest import FakeClock, Launch
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
 
 
 async def test_weekly_report_is_posted_to_admins_on_monday_morning(

@@ -7,8 +7,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.emulator.html_entities import ParseError, parse_html
-from tests.emulator.server import TelegramEmulator
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.html_entities import ParseError, parse_html
 
 
 async def call(

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 
 
 def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:

@@ -19,9 +19,9 @@ from hypothesis import strategies as st
 
 from bot.app import App, build_app
 from bot.config import Settings
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import StaffGroup
 from tests.conftest import FakeClock
-from tests.emulator.people import StaffGroup
-from tests.emulator.server import TelegramEmulator
 
 JSON = dict[str, Any]
 UNKNOWN_GROUP = -1009999999999

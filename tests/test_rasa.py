@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.sandbox.people import Customer
 from nlu.rasa_client import RasaClient
 from tests.conftest import ROOT, Launch
-from tests.emulator.people import Customer
 
 pytestmark = pytest.mark.rasa
 PORT = "5055"  # not the default 5005, so a developer's own server is left alone

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from bot.app import App, StartupError, build_app
 from bot.config import Settings
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
 from tests.conftest import FakeClock, Launch, free_port
-from tests.emulator.people import Customer, StaffGroup
-from tests.emulator.server import TelegramEmulator
 
 SECRET = "s3cret-token_for-tests"
 

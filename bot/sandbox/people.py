@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from tests.emulator.server import JSON, TelegramEmulator
+from bot.sandbox.emulator import JSON, TelegramEmulator
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -75,7 +75,7 @@ class Customer(Person):
         return self.emulator.reply_keyboards.get(self.id, {})
 
     def press(self, button_text: str, message: JSON | None = None) -> str:
-        """Press the inline button whose text contains `button_text` on the newest message with it."""
+        """Press the inline button whose text contains `button_text` (newest message first)."""
         candidates = [message] if message else reversed(self.messages())
         for candidate in candidates:
             markup = candidate.get("reply_markup") or {}
@@ -108,7 +108,7 @@ class Customer(Person):
         timeout: float = DEFAULT_TIMEOUT,
         where: Callable[[JSON], bool] | None = None,
     ) -> JSON:
-        """Wait for the next unread bot message (matching `text`), mark it and those before it read."""
+        """Wait for the next unread bot message (matching `text`); it and those before are read."""
 
         def find() -> JSON | None:
             unread = self.messages()[self._seen :]

@@ -2,7 +2,7 @@
 
 The real, unmodified bot connects to it through its configurable Bot API base URL. It keeps
 chats, users, messages, forum topics and an update queue, answers long polling, and returns
-errors with Telegram's codes and descriptions. Tests drive it through `tests.emulator.people`.
+errors with Telegram's codes and descriptions. Tests drive it through `bot.sandbox.people`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
-from tests.emulator.html_entities import ParseError, parse_html, utf16_len
+from bot.sandbox.html_entities import ParseError, parse_html, utf16_len
 
 JSON = dict[str, Any]
 
@@ -174,6 +174,7 @@ class TelegramEmulator:
         self._posts: set[asyncio.Task[None]] = set()
         self.allowed_updates: set[str] = set(DEFAULT_UPDATES)
         self.edits: list[JSON] = []
+        self.stored_at: dict[tuple[int, int], float] = {}
         self.reply_keyboards: dict[int, JSON] = {}
         self.now: Callable[[], float] = time.time
         self._update_ids = itertools.count(1)
@@ -219,6 +220,14 @@ class TelegramEmulator:
     async def _wait_change(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    async def changed(self, timeout: float) -> bool:
+        """Wait for the next change of any chat (a message, an edit, a topic); False if none
+        came within `timeout`."""
+        wakeup = self._wakeup
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(wakeup.wait(), timeout)
+        return wakeup.is_set()
 
     async def wait_until(
         self, predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition"
@@ -296,7 +305,7 @@ class TelegramEmulator:
             {
                 "chat": state.chat,
                 "from": self.users.get(by or user_id, user),
-                "date": int(time.time()),
+                "date": int(self.now()),
                 "old_chat_member": self._member(user, old),
                 "new_chat_member": self._member(user, status),
             },
@@ -370,6 +379,7 @@ class TelegramEmulator:
             }
         message.update(content)
         self.messages[(chat_id, message_id)] = message
+        self.stored_at[(chat_id, message_id)] = self.now()  # to the sub-second, for the sandbox
         return message
 
     def user_message(

@@ -1,6 +1,7 @@
 """One delivery layer for every Bot API call: Telegram's limits honoured, nothing silently lost.
 
-- 429: wait `retry_after` and send again (aiogram alone gives up and the reply is lost);
+- 429: wait `retry_after` and send again, however many times Telegram asks (aiogram alone
+  gives up and the reply is lost); only a single wait over max_retry_after gives up;
 - 5xx and network errors: retry with bounded exponential backoff;
 - "can't parse entities": resend as plain text rather than drop the message;
 - sends to a group are paced under Telegram's ~20 messages per minute per group (token bucket),
@@ -104,7 +105,10 @@ class DeliveryMiddleware(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt >= self.max_attempts or exc.retry_after > self.max_retry_after:
+                # Telegram said when to send again: that is a promise, not a failure, so a
+                # 429 uses up no attempt. Only a wait longer than max_retry_after gives up.
+                attempt -= 1
+                if exc.retry_after > self.max_retry_after:
                     self.stats.failures += 1
                     raise
                 self.stats.retries += 1

@@ -59,6 +59,15 @@ async def test_429_waits_retry_after_and_sends_once_more() -> None:
     assert clock.slept == [7] and len(transport.sent) == 2
 
 
+async def test_429s_never_use_up_the_attempts() -> None:
+    clock = FakeTime()
+    method = msg()
+    transport = Transport(*[TelegramRetryAfter(method, "Too Many Requests", 3) for _ in range(20)])
+    layer = middleware(clock, max_attempts=5)
+    assert await layer(transport, None, method) == "ok"  # type: ignore[arg-type]
+    assert clock.slept == [3] * 20 and len(transport.sent) == 21 and layer.stats.failures == 0
+
+
 async def test_server_errors_back_off_exponentially_and_give_up_after_max_attempts() -> None:
     clock = FakeTime()
     method = msg()

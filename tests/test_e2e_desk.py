@@ -263,6 +263,36 @@ async def test_a_429_in_the_middle_of_a_relay_delivers_exactly_once(
     assert len(failed) == 1 and "Too Many Requests" in (failed[0].error or "")
 
 
+async def test_twenty_429s_in_a_row_still_deliver_both_ways_once_and_in_order(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    # Twenty times Telegram's shortest wait, far past max_attempts; the delivery layer's sleep
+    # is its injected clock, so the test does not sit through them.
+    waited: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waited.append(seconds)
+
+    bot.app.delivery.sleep = no_wait
+    emulator.fail("copyMessage", code=429, retry_after=1, times=20)
+    olga.says_in(topic.thread_id, "первый ответ")
+    olga.says_in(topic.thread_id, "второй ответ")
+    alice.send("вопрос клиента")
+    await alice.receives("второй ответ")
+    await staff.receives_in(topic.thread_id, "вопрос клиента")
+    await bot.settled()
+    answers = [t for t in alice.texts() if t.endswith("ответ")]
+    assert answers == ["первый ответ", "второй ответ"]
+    assert len([c for c in emulator.calls_of("copyMessage") if not c.ok]) == 20
+    assert waited == [1] * 20
+
+
 async def test_a_parse_error_falls_back_to_plain_text(
     bot: RunningBot,
     make_customer: Callable[..., Customer],
@@ -536,3 +566,30 @@ async def test_an_operator_removed_from_the_group_cannot_reach_the_customer(
     emulator.change_member(staff.id, olga.id, "member", by=boss.id)  # taken back
     olga.says_in(topic.thread_id, "снова с вами")
     await alice.receives("снова с вами")
+
+
+async def test_asking_for_a_person_again_during_a_ticket_reaches_the_topic(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    alice = make_customer()
+    john = make_customer("John", language_code="en")
+    olga = staff.operator("Ольга")
+    alice.send("/operator")
+    ru_topic = await staff.new_topic(name="Алиса")
+    olga.says_in(ru_topic.thread_id, "Здравствуйте, смотрю")
+    await alice.receives("Здравствуйте, смотрю")
+    john.send("/operator")
+    en_topic = await staff.new_topic(name="John")
+    said = {
+        ru_topic.thread_id: ["оператор, где вы?", "…менеджер обещал вчера", "/operator"],
+        en_topic.thread_id: ["is a human reading this?", "I want a real person"],
+    }
+    for line in said[ru_topic.thread_id]:
+        alice.send(line)
+    for line in said[en_topic.thread_id]:
+        john.send(line)
+    for thread, lines in said.items():
+        for line in lines:
+            await staff.receives_in(thread, line)
+    await alice.receives("уже у оператора")  # a short notice besides, never instead
+    await john.receives("already with an operator")

@@ -5,17 +5,18 @@ from datetime import datetime
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.filters import Command
+from aiogram.filters import Command, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import AskOperator
-from bot.filters import AsksForPerson
+from bot.filters import AsksForPerson, HasOpenTicket
 from bot.i18n import Texts
+from bot.routers.customer.relay import customer_message_to_ticket
 from handoff.desk import Desk
 from nlu.categories import Categorizer, Classification
-from storage.models import Customer
+from storage.models import Customer, Ticket
 
 log = logging.getLogger(__name__)
 REASONS = {
@@ -87,6 +88,21 @@ async def cmd_operator(
     await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
 
 
+async def asks_again_during_ticket(
+    message: Message,
+    session: AsyncSession,
+    customer: Customer,
+    ticket: Ticket,
+    t: Texts,
+    desk: Desk,
+    album: list[Message] | None = None,
+) -> None:
+    """«оператор, где вы?» while a ticket is open: the words go to the operator like any other
+    message, and the customer is reminded where the request stands."""
+    await customer_message_to_ticket(message, session, customer, ticket, t, desk, album)
+    await message.answer(t("handoff-already-open", ticket=ticket.id))
+
+
 async def operator_button(
     query: CallbackQuery,
     callback_data: AskOperator,
@@ -106,6 +122,8 @@ async def operator_button(
 
 def build_router(keywords: list[str]) -> Router:
     router = Router(name="customer.handoff")
+    asks = or_f(Command("operator"), AsksForPerson(keywords))
+    router.message.register(asks_again_during_ticket, asks, HasOpenTicket())
     router.message.register(cmd_operator, Command("operator"))
     router.message.register(cmd_operator, F.text, AsksForPerson(keywords))
     router.callback_query.register(operator_button, AskOperator.filter())

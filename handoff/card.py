@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.i18n import Texts
 from handoff.plain import one_line, plain
-from storage.models import Customer, Direction, Message, Ticket
+from storage.models import Customer, Direction, Message, Ticket, TicketStatus
 
 LINE_LIMIT = 300
 CARD_LIMIT = 3800  # below Telegram's 4096 so tags and the help line always fit
@@ -86,11 +86,20 @@ def _bot_work(t: Texts, extras: CardExtras) -> list[str]:
     return lines
 
 
+def shown_status(ticket: Ticket) -> str:
+    """The state operators see on the card and the topic: new, in progress or closed. Whose
+    turn it is (waiting for the customer or not) changes with every message, and showing it
+    would spend the group's ~20 Bot API calls a minute on edits instead of messages."""
+    if ticket.status in (TicketStatus.NEW, TicketStatus.CLOSED):
+        return str(ticket.status)
+    return str(TicketStatus.IN_PROGRESS)
+
+
 def _state(t: Texts, ticket: Ticket, extras: CardExtras) -> list[str]:
     lines = [
         t(
             "staff-card-state",
-            status=t(f"staff-status-{ticket.status}"),
+            status=t(f"staff-status-{shown_status(ticket)}"),
             priority=t(f"staff-priority-{ticket.priority}"),
         )
     ]

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.i18n import Texts, Translator
-from handoff.card import CardExtras, render_card
+from handoff.card import CardExtras, render_card, shown_status
 from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard
 from handoff.plain import one_line
@@ -165,7 +165,7 @@ class Desk:
     def topic_name(self, ticket: Ticket, customer: Customer) -> str:
         name = self.staff(
             "staff-topic-name",
-            icon=self.staff(f"staff-topic-icon-{ticket.status}"),
+            icon=self.staff(f"staff-topic-icon-{shown_status(ticket)}"),
             ticket=ticket.id,
             name=one_line(customer.full_name or "") or str(customer.telegram_id),
             category=one_line(ticket.category3 or ticket.category2 or "") or "—",
@@ -313,9 +313,9 @@ class Desk:
 
         await self.post(session, ticket, send, reply_to=reply_to)
         if ticket.status == TicketStatus.WAITING:
+            # The operator's turn again: recorded, but not shown (see shown_status).
             ticket.status = TicketStatus.IN_PROGRESS
             await session.commit()
-            await self.refresh(session, ticket)
 
     async def to_customer(
         self, session: AsyncSession, ticket: Ticket, album: Sequence[Message]
@@ -325,6 +325,7 @@ class Desk:
         first = album[0]
         if await self._relayed(session, first, customer.telegram_id):
             return True
+        shown = self._shown(ticket)
         reply = None
         if first.reply_to_message is not None:
             target = await messages.counterpart(
@@ -374,8 +375,14 @@ class Desk:
             parts=len(album),
         )
         await session.commit()
-        await self.refresh(session, ticket)
+        if self._shown(ticket) != shown:  # taken by this first reply, say; not on every reply
+            await self.refresh(session, ticket)
         return True
+
+    @staticmethod
+    def _shown(ticket: Ticket) -> tuple[object, ...]:
+        """What of the ticket its card and topic name show, beside the context."""
+        return (shown_status(ticket), ticket.assignee_id, ticket.priority, ticket.first_reply_at)
 
     async def _relayed(self, session: AsyncSession, message: Message, target: int) -> bool:
         """Whether this message already has its copy in the other chat: a crash cut the

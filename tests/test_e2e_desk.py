@@ -593,3 +593,32 @@ async def test_asking_for_a_person_again_during_a_ticket_reaches_the_topic(
             await staff.receives_in(thread, line)
     await alice.receives("уже у оператора")  # a short notice besides, never instead
     await john.receives("already with an operator")
+
+
+async def test_a_conversation_spends_the_groups_budget_on_messages_not_edits(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    """Telegram allows a group about 20 sends and edits a minute in all: once a ticket is
+    taken, a back-and-forth costs one copy per message and no card or topic edits."""
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    olga.says_in(topic.thread_id, "ответ 0")  # the first reply takes the ticket: shown once
+    await alice.receives("ответ 0")
+    await bot.settled()
+    edits_before = len(emulator.calls_of("editMessageText")) + len(
+        emulator.calls_of("editForumTopic")
+    )
+    for n in range(1, 6):
+        alice.send(f"вопрос {n}")
+        await staff.receives_in(topic.thread_id, f"вопрос {n}")
+        olga.says_in(topic.thread_id, f"ответ {n}")
+        await alice.receives(f"ответ {n}")
+    await bot.settled()
+    edits = len(emulator.calls_of("editMessageText")) + len(emulator.calls_of("editForumTopic"))
+    assert edits == edits_before
+    card = emulator.messages[(staff.id, staff.topic_messages(topic.thread_id)[0]["message_id"])]
+    assert "в работе" in card["text"] and staff.topics()[0].name.startswith("🟡")

@@ -319,7 +319,6 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     delivery = DeliveryMiddleware(
         max_attempts=settings.delivery.max_attempts,
         group_rate_per_minute=settings.delivery.group_rate_per_minute,
-        group_burst=max(1.0, settings.delivery.group_rate_per_minute),
     )
     bot.session.middleware(delivery)
     bot.session.middleware(KeepResponseModels())

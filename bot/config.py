@@ -266,7 +266,7 @@ class DeliverySettings(BaseModel):
 
     # Attempts per Bot API call on 5xx and network errors before giving up (a 429 uses none).
     max_attempts: int = Field(default=5, ge=1, le=20)
-    # Messages per minute the bot allows itself in one group (Telegram's limit is about 20).
+    # Calls (sends, edits, topic operations) in any minute into one group (Telegram: ~20).
     group_rate_per_minute: float = Field(default=20.0, ge=0)
 
 

@@ -4,8 +4,9 @@
   gives up and the reply is lost); only a single wait over max_retry_after gives up;
 - 5xx and network errors: retry with bounded exponential backoff;
 - "can't parse entities": resend as plain text rather than drop the message;
-- sends to a group are paced under Telegram's ~20 messages per minute per group (token bucket),
-  so a busy staff group slows down instead of being rate-limited.
+- calls into a group are paced under Telegram's ~20 a minute per group, sends, edits and topic
+  operations together, in a rolling window, so a busy staff group slows down instead of being
+  rate-limited.
 
 Per-chat order holds because callers await each send under the per-chat update lock.
 """
@@ -17,6 +18,7 @@ import html
 import logging
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +40,19 @@ from aiogram.methods.base import TelegramType
 log = logging.getLogger(__name__)
 
 TAG = re.compile(r"<[^>]+>")
-# Methods that post a new message into a chat: these count against a group's rate limit.
-PACED_PREFIXES = ("Send", "Copy", "Forward")
+# What counts against a group's budget: every message posted, every edit, and the topic
+# operations, which post a service message ("creating a forum topic is sending a message").
+PACED_PREFIXES = ("Send", "Copy", "Forward", "Edit")
+PACED_METHODS = {
+    "CreateForumTopic",
+    "EditForumTopic",
+    "CloseForumTopic",
+    "ReopenForumTopic",
+    "PinChatMessage",
+}
+# Telegram counts a call when it arrives; a second of margin keeps a full window from
+# brushing against the limit.
+WINDOW = 61.0
 
 
 def html_to_plain(text: str) -> str:
@@ -57,24 +70,24 @@ class DeliveryStats:
 
 
 @dataclass
-class TokenBucket:
-    rate_per_minute: float
-    capacity: float
-    tokens: float = -1.0
-    updated: float = 0.0
+class RollingWindow:
+    """At most `limit` calls in any `window` seconds, as Telegram counts a group's budget.
+
+    A token bucket with a burst of 20 lets 40 calls through in the first minute (the burst,
+    then the refill); Telegram refuses past 20 in any minute, so the window is the rule."""
+
+    limit: int
+    window: float
+    sent: deque[float] = field(default_factory=deque)
 
     def wait_time(self, now: float) -> float:
-        """Take a token if one is free (0.0), else say how long until one is."""
-        if self.tokens < 0:
-            self.tokens, self.updated = self.capacity, now
-        self.tokens = min(
-            self.capacity, self.tokens + (now - self.updated) * self.rate_per_minute / 60
-        )
-        self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
+        """Take a place if one is free (0.0), else say how long until one is."""
+        while self.sent and now - self.sent[0] >= self.window:
+            self.sent.popleft()
+        if len(self.sent) < self.limit:
+            self.sent.append(now)
             return 0.0
-        return (1 - self.tokens) * 60 / self.rate_per_minute
+        return self.sent[0] + self.window - now
 
 
 @dataclass
@@ -84,11 +97,10 @@ class DeliveryMiddleware(BaseRequestMiddleware):
     max_backoff: float = 30.0
     max_retry_after: float = 300.0
     group_rate_per_minute: float = 20.0
-    group_burst: float = 20.0
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
     stats: DeliveryStats = field(default_factory=DeliveryStats)
-    _buckets: dict[int, TokenBucket] = field(default_factory=dict)
+    _windows: dict[int, RollingWindow] = field(default_factory=dict)
 
     async def __call__(
         self,
@@ -152,16 +164,17 @@ class DeliveryMiddleware(BaseRequestMiddleware):
 
     async def _pace(self, method: TelegramMethod[Any]) -> None:
         chat_id = getattr(method, "chat_id", None)
+        name = type(method).__name__
         if (
             self.group_rate_per_minute <= 0
             or not isinstance(chat_id, int)
             or chat_id >= 0
-            or not type(method).__name__.startswith(PACED_PREFIXES)
+            or not (name.startswith(PACED_PREFIXES) or name in PACED_METHODS)
         ):
             return
-        bucket = self._buckets.setdefault(
-            chat_id, TokenBucket(self.group_rate_per_minute, self.group_burst)
+        window = self._windows.setdefault(
+            chat_id, RollingWindow(max(1, int(self.group_rate_per_minute)), WINDOW)
         )
-        while (delay := bucket.wait_time(self.monotonic())) > 0:
+        while (delay := window.wait_time(self.monotonic())) > 0:
             self.stats.paced_waits += 1
             await self.sleep(delay)

@@ -11,7 +11,14 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.methods import SendMessage, TelegramMethod
+from aiogram.methods import (
+    CreateForumTopic,
+    EditForumTopic,
+    EditMessageText,
+    PinChatMessage,
+    SendMessage,
+    TelegramMethod,
+)
 
 from bot.delivery import DeliveryMiddleware
 
@@ -100,12 +107,29 @@ async def test_other_errors_are_not_retried() -> None:
 
 async def test_a_group_is_paced_under_its_rate_but_private_chats_are_not() -> None:
     clock = FakeTime()
-    layer = middleware(clock, group_rate_per_minute=20, group_burst=20)
+    layer = middleware(clock, group_rate_per_minute=20)
     transport = Transport()
     for _ in range(25):
         await layer(transport, None, msg(chat_id=-100))  # type: ignore[arg-type]
-    # 20 go at once; each of the next five waits its 3 seconds.
-    assert clock.slept == pytest.approx([3.0] * 5)
+    # 20 go at once; the next five wait for the window, never 21 in any minute.
+    assert clock.slept == pytest.approx([61.0]) and len(transport.sent) == 25
     for _ in range(50):
         await layer(transport, None, msg(chat_id=42))  # type: ignore[arg-type]
-    assert len(clock.slept) == 5
+    assert len(clock.slept) == 1
+
+
+async def test_edits_and_topic_operations_share_the_groups_budget() -> None:
+    clock = FakeTime()
+    layer = middleware(clock, group_rate_per_minute=20)
+    transport = Transport()
+    calls: list[TelegramMethod[Any]] = [
+        CreateForumTopic(chat_id=-100, name="#1"),
+        EditForumTopic(chat_id=-100, message_thread_id=2, name="#1 ✅"),
+        EditMessageText(chat_id=-100, message_id=3, text="card"),
+        PinChatMessage(chat_id=-100, message_id=3),
+    ] * 5 + [msg(chat_id=-100)]
+    times = []
+    for call in calls:
+        await layer(transport, None, call)  # type: ignore[arg-type]
+        times.append(clock.now)
+    assert times[:20] == [0.0] * 20 and times[20] == 61.0  # the 21st call waits its minute

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from bot.sandbox.run import Sandbox
-from tests.conftest import chromium
+from tests.suites import chromium
 
 # As headless Chromium runs here: the closed network refuses its background connections.
 CHROMIUM_ARGS = [

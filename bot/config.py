@@ -8,10 +8,8 @@ value came from: the variable, the `.env` line or the config file's line.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from datetime import time as time_of_day
 from pathlib import Path
@@ -22,15 +20,16 @@ import yaml
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
-    DotEnvSettingsSource,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     YamlConfigSettingsSource,
 )
 
+from bot.settings_origins import KnownKeysDotEnv, Origins, env_file_lines, env_name, yaml_key_lines
 from handoff.hours import DAYS, WorkingHours, parse_interval
 from kb.yaml_errors import locate
+from storage.urls import normalise_database_url
 
 DEFAULT_CONFIG_FILE = "config.yml"
 DEFAULT_ENV_FILE = ".env"
@@ -465,107 +464,6 @@ class Settings(BaseSettings):
         return f"{key} ({where})"
 
 
-class KnownKeysDotEnv(DotEnvSettingsSource):
-    """A `.env` file shared with docker compose holds its keys too (POSTGRES_PASSWORD): only
-    the names of our settings are taken from it."""
-
-    def __call__(self) -> dict[str, Any]:
-        data = super().__call__()
-        return {key: value for key, value in data.items() if key in self.settings_cls.model_fields}
-
-
-def env_name(loc: tuple[str, ...]) -> str:
-    return "__".join(loc).upper()
-
-
-@dataclass(frozen=True)
-class Origins:
-    """Where each setting came from: the environment, a `.env` line or a config-file line."""
-
-    config_file: Path | None = None
-    config_lines: dict[tuple[str, ...], int] = field(default_factory=dict)
-    env_file: Path | None = None
-    env_file_lines: dict[str, int] = field(default_factory=dict)
-    environ: frozenset[str] = frozenset()
-
-    def of(self, loc: tuple[str, ...]) -> str | None:
-        """`env NAME`, `FILE:LINE`, or None for a default (or a value passed in code)."""
-        # A nested key may also come whole, as JSON in its parent's variable (KB='{...}').
-        prefixes = [loc[:n] for n in range(len(loc), 0, -1)]
-        for prefix in prefixes:
-            if env_name(prefix) in self.environ:
-                return f"env {env_name(prefix)}"
-        for prefix in prefixes:
-            line = self.env_file_lines.get(env_name(prefix))
-            if line is not None:
-                return f"{self.env_file}:{line}"
-        for prefix in prefixes:
-            line = self.config_lines.get(prefix)
-            if line is not None:
-                return f"{self.config_file}:{line}"
-        return None
-
-
-def _yaml_key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """1-based line of every mapping key, by its path of keys."""
-    lines: dict[tuple[str, ...], int] = {}
-
-    def walk(node: yaml.Node, path: tuple[str, ...]) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    here = (*path, str(key.value))
-                    lines[here] = key.start_mark.line + 1
-                    walk(value, here)
-
-    root = yaml.compose(text)
-    if root is not None:
-        walk(root, ())
-    return lines
-
-
-def _env_file_lines(path: Path) -> dict[str, int]:
-    lines: dict[str, int] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return lines
-    for number, line in enumerate(text.splitlines(), start=1):
-        match = re.match(r"\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=", line)
-        if match:
-            lines[match.group(1).upper()] = number
-    return lines
-
-
-SUPPORTED_DATABASES = (
-    "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host:5432/db"
-)
-
-
-def normalise_database_url(value: str) -> str:
-    """Accept the async drivers we run on; map the usual sync spellings onto them."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        url = make_url(value)
-    except ArgumentError:
-        raise ValueError(f"not a database URL; use {SUPPORTED_DATABASES}") from None
-    driver = url.drivername
-    if driver in ("sqlite", "sqlite+pysqlite"):
-        url = url.set(drivername="sqlite+aiosqlite")
-    elif driver in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
-        url = url.set(drivername="postgresql+asyncpg")
-    elif driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
-        raise ValueError(f"unsupported database {driver!r}; use {SUPPORTED_DATABASES}")
-    if url.drivername == "postgresql+asyncpg" and importlib.util.find_spec("asyncpg") is None:
-        raise ValueError(
-            "PostgreSQL needs the asyncpg driver: install the postgres extra "
-            "(pip install '.[postgres]' in a checkout, or pip install asyncpg)"
-        )
-    return url.render_as_string(hide_password=False)
-
-
 def _check_yaml(path: Path) -> dict[tuple[str, ...], int]:
     """Parse the file ourselves first so a syntax error names its line; the line of each key."""
     try:
@@ -582,7 +480,7 @@ def _check_yaml(path: Path) -> dict[tuple[str, ...], int]:
         raise ConfigError(f"{path}{line}: invalid YAML: {problem}") from exc
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"{path}:1: the top level must be a mapping of keys")
-    return _yaml_key_lines(text)
+    return yaml_key_lines(text)
 
 
 SECRET_KEYS = ("token", "secret", "password")
@@ -643,7 +541,7 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         config_file=path if path.exists() else None,
         config_lines=config_lines,
         env_file=env_file,
-        env_file_lines=_env_file_lines(env_file) if env_file is not None else {},
+        env_file_lines=env_file_lines(env_file) if env_file is not None else {},
         environ=frozenset(name.upper() for name in os.environ),
     )
     # A subclass per call carries the file paths without global state.

@@ -62,6 +62,7 @@ class Sandbox:
     async def start(cls, host: str = "127.0.0.1", port: int = 8090) -> Sandbox:
         from bot.app import announce, build_app  # seconds of imports: after the first line
         from bot.i18n import Translator
+        from bot.web import start_site
 
         emulator = TelegramEmulator(token=SANDBOX_TOKEN, username="frontline_sandbox_bot")
         await emulator.start()
@@ -78,12 +79,7 @@ class Sandbox:
         bot = asyncio.create_task(serve())
         pacing = app.delivery.stats
         page = build_web_app(world, lambda: {"delivery": {"paced_waits": pacing.paced_waits}})
-        runner = web.AppRunner(page, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        server = site._server
-        bound = server.sockets[0].getsockname()[1] if server is not None else port  # type: ignore[attr-defined]
+        runner, bound = await start_site(page, host, port)
         return cls(emulator, world, app, f"http://{host}:{bound}/", bot, runner)
 
     async def stop(self) -> None:

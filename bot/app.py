@@ -101,6 +101,7 @@ class App:
             timeout=self.settings.polling_timeout,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             stop=self.stopping,
+            outage=self.health.outage,
         )
         runners = await self._start_http(webhook=False)
         try:
@@ -148,6 +149,7 @@ class App:
                 (self.dispatcher, self.bot, config.path, config.secret_token.get_secret_value())
                 if webhook
                 else None,
+                self.health.outage,
             )
             bound = await self._listen(app, server.host, self.http_port or server.port, "port")
             if bound is not None:

@@ -9,6 +9,10 @@ Updates are handled concurrently (the per-chat lock keeps each chat in order). W
 still running, getUpdates returns them again with any new ones; those already running are not
 started twice, and when nothing new came back the loop waits for one of them to finish instead
 of asking again at once.
+
+An update that fails because the database cannot be used (storage.outage) is not confirmed:
+it is handled again after a backoff, and nothing newer starts before it does, so the order
+holds and nothing is lost while the database is away; /healthz says unhealthy meanwhile.
 """
 
 from __future__ import annotations
@@ -25,9 +29,12 @@ from aiogram.types import Update
 from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
+from storage.outage import Outage, is_outage
+
 log = logging.getLogger(__name__)
 BACKOFF_MIN, BACKOFF_MAX = 0.5, 30.0
 RECHECK = 0.25  # seconds between polls while only long-running updates are outstanding
+RETRY_MIN, RETRY_MAX = 1.0, 30.0  # seconds before an update that met an outage runs again
 
 
 class ConfirmAfterHandling:
@@ -40,6 +47,7 @@ class ConfirmAfterHandling:
         allowed_updates: list[str],
         limit: int = 100,
         stop: asyncio.Event | None = None,
+        outage: Outage | None = None,
     ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher
@@ -52,11 +60,17 @@ class ConfirmAfterHandling:
         self._next = 0  # one past the highest update id seen
         self._progress = asyncio.Event()
         self._stop = stop or asyncio.Event()
+        self.outage = outage or Outage()
+        self._retry: set[int] = set()  # failed for want of the database: to run again
+        self._retry_at = 0.0  # loop time before which they wait
+        self._retry_delay = RETRY_MIN
+        self._retrying: int | None = None  # the held-back update running again now
 
     @property
     def offset(self) -> int | None:
-        if self._running or self._abandoned:
-            return min(self._running.keys() | self._abandoned)
+        held = self._running.keys() | self._abandoned | self._retry
+        if held:
+            return min(held)
         return self._next or None
 
     def stop(self) -> None:
@@ -81,19 +95,32 @@ class ConfirmAfterHandling:
             if updates is None:
                 break  # stopped while waiting
             delay = BACKOFF_MIN
-            if not self._start(updates) and self._running:
-                # Only updates still being handled came back: wait for one to finish.
-                self._progress.clear()
-                await self._pause(RECHECK, self._progress)
+            if not self._start(updates):
+                if self._running:
+                    # Only updates still being handled came back: wait for one to finish.
+                    self._progress.clear()
+                    await self._pause(RECHECK, self._progress)
+                elif self._retry:
+                    # Telegram hands the held-back updates out at once: wait for their turn.
+                    wait = self._retry_at - asyncio.get_running_loop().time()
+                    await self._pause(max(wait, RECHECK))
         await self._finish(grace)
 
     def _start(self, updates: list[dict[str, Any]]) -> bool:
         fresh = False
+        loop = asyncio.get_running_loop()
         for raw in updates:
             uid = int(raw["update_id"])
             self._next = max(self._next, uid + 1)
             if uid in self._running or uid in self._finished:
                 continue
+            if self._retry:
+                # While updates wait out an outage they run again one at a time, oldest
+                # first, and nothing newer starts: every chat keeps its order.
+                if uid != min(self._retry) or loop.time() < self._retry_at or self._running:
+                    continue
+                self._retry.discard(uid)
+                self._retrying = uid
             fresh = True
             # Parsed only now: the ones still running come back on every poll, and building
             # aiogram's models for them again and again would cost more than handling them.
@@ -118,12 +145,34 @@ class ConfirmAfterHandling:
             self._abandoned.add(uid)
             raise
         except Exception as exc:  # one update never stops the loop
-            log.error("update %s failed: %s", uid, type(exc).__name__, exc_info=exc)
+            if is_outage(exc):
+                self._held_back(uid, exc)
+            else:
+                log.error("update %s failed: %s", uid, type(exc).__name__, exc_info=exc)
+        else:
+            if not self._retry:
+                self.outage.recovered()
+                self._retry_delay = RETRY_MIN
         finally:
             del self._running[uid]
-            if uid not in self._abandoned:
+            if uid not in self._abandoned and uid not in self._retry:
                 self._finished.add(uid)
             self._progress.set()
+
+    def _held_back(self, uid: int, exc: Exception) -> None:
+        loop = asyncio.get_running_loop()
+        self.outage.failed(loop.time())
+        if not self._retry or uid == self._retrying:
+            # The outage begins, or goes on (its retry failed): wait longer each time.
+            self._retry_at = loop.time() + self._retry_delay
+            self._retry_delay = min(self._retry_delay * 2, RETRY_MAX)
+        self._retry.add(uid)
+        log.warning(
+            "update %s not handled, the database is unavailable (%s); again in %.0fs",
+            uid,
+            type(exc).__name__,
+            self._retry_at - loop.time(),
+        )
 
     async def _poll(self, wait: int) -> list[dict[str, Any]] | None:
         call = asyncio.ensure_future(self._get_updates(wait))

@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import CONTENT_TYPE, Metrics
 from nlu.rasa_client import RasaClient, rasa_status
+from storage.outage import Outage, is_outage
 
 log = logging.getLogger(__name__)
 CHECK_TIMEOUT = 5.0
@@ -36,6 +37,7 @@ class Health:
     engine: AsyncEngine
     bot: Bot
     rasa: RasaClient | None
+    outage: Outage = field(default_factory=Outage)
     _bot_api_ok_at: float = 0.0
 
     async def check(self) -> tuple[bool, dict[str, Any]]:
@@ -48,6 +50,10 @@ class Health:
         return healthy, {"status": status if healthy else "unhealthy", "checks": checks}
 
     async def _database(self) -> str:
+        if self.outage.since is not None:
+            # SELECT 1 may well pass (a full disk still reads): updates are failing to write.
+            waited = asyncio.get_running_loop().time() - self.outage.since
+            return f"unavailable: updates waiting for {waited:.0f}s"
         try:
             async with asyncio.timeout(CHECK_TIMEOUT), self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
@@ -75,7 +81,10 @@ class Health:
 class WebhookHandler(SimpleRequestHandler):
     """aiogram's handler, except that a body which is not a Telegram update (not JSON, nested
     too deep, not an update's shape) gets 400 and one log line instead of a 500 and a
-    traceback. Answered only after the update is handled (handle_in_background=False)."""
+    traceback, and an update the database could not take gets 503 (Telegram sends it again).
+    Answered only after the update is handled (handle_in_background=False)."""
+
+    outage: Outage
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         try:
@@ -86,7 +95,17 @@ class WebhookHandler(SimpleRequestHandler):
                 "webhook: refused a body that is not a Telegram update (%s)", type(exc).__name__
             )
             return web.Response(status=400, text="not a Telegram update")
-        await self.dispatcher.feed_update(bot, update, **self.data)
+        try:
+            await self.dispatcher.feed_update(bot, update, **self.data)
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            # Not handled: Telegram delivers it again after a non-2xx answer.
+            self.outage.failed(asyncio.get_running_loop().time())
+            log.warning("webhook: update %s not handled, the database is unavailable (%s)",
+                        update.update_id, type(exc).__name__)  # fmt: skip
+            return web.Response(status=503, text="database unavailable; send again")
+        self.outage.recovered()
         return web.json_response({})
 
 
@@ -94,6 +113,7 @@ def build_web_app(
     health: Health | None,
     metrics: Metrics | None,
     webhook: tuple[Dispatcher, Bot, str, str] | None = None,
+    outage: Outage | None = None,
 ) -> web.Application:
     """`webhook` = (dispatcher, bot, path, secret token) in webhook mode; health and metrics
     are left out where they have a server of their own (server.metrics_port)."""

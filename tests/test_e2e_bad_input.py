@@ -4,10 +4,12 @@ answered (no spinning button) and nothing raises or reaches the errors router.""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
@@ -112,3 +114,51 @@ async def test_no_customer_text_in_any_log_line_even_through_faults(
         await bot.settled()
     assert any(r.exc_info for r in caplog.records), "the fault did happen"
     assert words not in caplog.text
+
+
+async def test_a_database_outage_loses_nothing_and_confirms_nothing(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database refuses writes for a while (a full disk, a restarting server): the
+    updates that met it are handled again once it is back, in order, each once."""
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    alice.send("/operator")
+    topic = await staff.new_topic(name="Алиса")
+    olga.says_in(topic.thread_id, "Слушаю")
+    await alice.receives("Слушаю")
+    await bot.settled()
+
+    refused = {"left": 6}
+
+    def full_disk(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if refused["left"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
+            refused["left"] -= 1
+            raise sqlite3.OperationalError("database or disk is full")
+
+    engine = bot.app.engine.sync_engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the fault is injected into SQLite's cursor")
+    event.listen(engine, "before_cursor_execute", full_disk)
+    try:
+        alice.send("сообщение во время сбоя")
+        alice.send("и ещё одно")
+        await staff.receives_in(topic.thread_id, "и ещё одно", timeout=30)
+        olga.says_in(topic.thread_id, "ответ после сбоя")
+        await alice.receives("ответ после сбоя")
+        await bot.settled()
+    finally:
+        event.remove(engine, "before_cursor_execute", full_disk)
+    assert refused["left"] == 0, "the outage did happen"
+    relayed = [m.get("text") for m in staff.topic_messages(topic.thread_id)]
+    assert [t for t in relayed if t in ("сообщение во время сбоя", "и ещё одно")] == [
+        "сообщение во время сбоя",
+        "и ещё одно",
+    ]
+    assert any("the database is unavailable" in r.getMessage() for r in caplog.records)
+    healthy, body = await bot.app.health.check()
+    assert healthy and body["checks"]["database"] == "ok"  # recovered

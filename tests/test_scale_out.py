@@ -374,3 +374,16 @@ async def test_any_webhook_body_gets_200_or_400_never_a_server_error(
                     statuses.append(response.status)
     assert 400 in statuses
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_healthz_is_unhealthy_while_updates_wait_for_the_database(launch: Launch) -> None:
+    port = free_port()
+    bot = await launch(server={"host": "127.0.0.1", "port": port})
+    await asyncio.wait_for(bot.app.serving.wait(), 10)
+    # What the update loop records when an update fails for want of the database.
+    bot.app.health.outage.failed(asyncio.get_running_loop().time())
+    status, body = await get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 503 and "unavailable" in body and '"status": "unhealthy"' in body
+    bot.app.health.outage.recovered()
+    status, _ = await get(f"http://127.0.0.1:{port}/healthz")
+    assert status == 200

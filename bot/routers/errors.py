@@ -7,6 +7,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translator, pick_language
+from storage.outage import is_outage
 
 log = logging.getLogger(__name__)
 
@@ -14,9 +15,16 @@ log = logging.getLogger(__name__)
 def build_router(translator: Translator, default_language: str) -> Router:
     router = Router(name="errors")
 
-    @router.errors()
+    def not_an_outage(event: ErrorEvent) -> bool:
+        # An update that met a database outage is not handled here: unhandled, the error goes
+        # on to the update loop, which keeps the update from Telegram and runs it again later.
+        # Nobody is told anything meanwhile, least of all that their message was saved.
+        return not is_outage(event.exception)
+
+    @router.errors(not_an_outage)
     async def on_error(event: ErrorEvent, bot: Bot) -> None:
-        # Ids and the exception type only: messages may carry customer text.
+        # Ids and the exception's type and message; database errors carry no parameters
+        # (hide_parameters), Bot API errors no customer text.
         log.error(
             "update %s failed: %s",
             event.update.update_id,

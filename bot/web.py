@@ -124,9 +124,9 @@ def build_web_app(
         dispatcher, bot, path, secret = webhook
         # Answered only after the update is handled: Telegram redelivers what got no 200,
         # and keeps one update per chat in flight, so each chat stays in order across replicas.
-        WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret).register(
-            app, path=path
-        )
+        handler = WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
+        handler.outage = outage or Outage()  # the one /healthz reads, wherever it is served
+        handler.register(app, path=path)
     return app
 
 

@@ -151,7 +151,12 @@ async def test_webhook_mode_checks_the_secret_token(
                 assert response.status == 401
     alice = make_customer()
     alice.send("/start")
+    update_id = emulator.pushed[-1]["update_id"]
     await alice.receives("Здравствуйте")
+    # Telegram learns the update was handled only from the answer to its post: a 200.
+    await emulator.wait_until(
+        lambda: any(uid == update_id for _, uid, _ in emulator.webhook_posts), what="the answer"
+    )
     assert all(status == 200 for _, _, status in emulator.webhook_posts)
 
 

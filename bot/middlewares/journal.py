@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from storage import updates
+from storage.outage import is_outage
 
 log = logging.getLogger(__name__)
 PRUNE_EVERY = 5000  # updates between clean-ups of old journal rows
@@ -51,7 +52,9 @@ class UpdateJournalMiddleware(BaseMiddleware):
             result = await handler(event, data)
         except asyncio.CancelledError:
             raise  # cut short (shutdown): Telegram will deliver it again
-        except BaseException:
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # not handled: it runs again once the database is back
             # The errors router has already told the customer; retrying a poison update
             # forever would block the chat behind it. Its unfinished writes are dropped.
             await session.rollback()

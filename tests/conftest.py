@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -236,3 +237,41 @@ def _until_ready(process: subprocess.Popen[str], marker: str) -> None:
             threading.Thread(target=process.stdout.read, daemon=True).start()
             return
     pytest.fail("the server exited before it was ready:\n" + "".join(lines[-20:]))
+
+
+class RefusedWrites:
+    """The database driver refuses the next `count` statements that start with `prefix`,
+    raising its own error class (sqlite3's, asyncpg's adapter's) as a real fault would."""
+
+    def __init__(
+        self, engine: Any, count: int, error: str, prefix: tuple[str, ...], message: str
+    ) -> None:
+        self.engine = engine.sync_engine
+        self.left = count
+        self.error = getattr(self.engine.dialect.loaded_dbapi, error)
+        self.prefix = prefix
+        self.message = message
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.left and statement.lstrip().upper().startswith(self.prefix):
+            self.left -= 1
+            raise self.error(self.message)
+
+
+@contextlib.contextmanager
+def refused_writes(
+    engine: Any,
+    count: int,
+    error: str = "OperationalError",
+    prefix: tuple[str, ...] = ("INSERT", "UPDATE"),
+    message: str = "database or disk is full",
+) -> Iterator[RefusedWrites]:
+    """A full disk (the default) or, say, a constraint (IntegrityError) for a few writes."""
+    from sqlalchemy import event
+
+    fault = RefusedWrites(engine, count, error, prefix, message)
+    event.listen(fault.engine, "before_cursor_execute", fault)
+    try:
+        yield fault
+    finally:
+        event.remove(fault.engine, "before_cursor_execute", fault)

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
-from tests.conftest import RunningBot
+from tests.conftest import RunningBot, refused_writes
 
 HUGE = "9" * 58  # fills Telegram's 64 bytes of callback data with one number
 
@@ -104,23 +102,13 @@ async def test_no_customer_text_in_any_log_line_even_through_faults(
         await alice.receives(f"ответ {words}")
         # The database refuses the next message's row (a constraint, say): the error, its
         # statement and its parameters (the customer's words) must not reach the log.
-        engine = bot.app.engine.sync_engine
-        refuse = engine.dialect.loaded_dbapi.IntegrityError
-        once = {"left": 1}
-
-        def constraint(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            if once["left"] and statement.lstrip().upper().startswith("INSERT INTO MESSAGES"):
-                once["left"] -= 1
-                raise refuse("CHECK constraint failed")
-
-        event.listen(engine, "before_cursor_execute", constraint)
-        try:
+        with refused_writes(
+            bot.app.engine, 1, "IntegrityError", ("INSERT INTO MESSAGES",), "CHECK constraint"
+        ) as fault:
             alice.send(f"ещё вопрос {words}")
             olga.says_in(topic.thread_id, f"/close {words}")
             await bot.settled()
-        finally:
-            event.remove(engine, "before_cursor_execute", constraint)
-    assert once["left"] == 0 and any(r.exc_info for r in caplog.records), "the fault happened"
+    assert fault.left == 0 and any(r.exc_info for r in caplog.records), "the fault happened"
     assert words not in caplog.text
 
 
@@ -141,27 +129,14 @@ async def test_a_database_outage_loses_nothing_and_confirms_nothing(
     await alice.receives("Слушаю")
     await bot.settled()
 
-    refused = {"left": 3}
-    engine = bot.app.engine.sync_engine
-    # The driver's own error class (sqlite3's, asyncpg's adapter's), as a real fault raises it.
-    driver_error = engine.dialect.loaded_dbapi.OperationalError
-
-    def full_disk(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if refused["left"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            refused["left"] -= 1
-            raise driver_error("database or disk is full")
-
-    event.listen(engine, "before_cursor_execute", full_disk)
-    try:
+    with refused_writes(bot.app.engine, 3) as fault:
         alice.send("сообщение во время сбоя")
         alice.send("и ещё одно")
         await staff.receives_in(topic.thread_id, "и ещё одно", timeout=30)
         olga.says_in(topic.thread_id, "ответ после сбоя")
         await alice.receives("ответ после сбоя")
         await bot.settled()
-    finally:
-        event.remove(engine, "before_cursor_execute", full_disk)
-    assert refused["left"] == 0, "the outage did happen"
+    assert fault.left == 0, "the outage did happen"
     relayed = [m.get("text") for m in staff.topic_messages(topic.thread_id)]
     assert [t for t in relayed if t in ("сообщение во время сбоя", "и ещё одно")] == [
         "сообщение во время сбоя",

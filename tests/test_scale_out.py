@@ -13,13 +13,12 @@ import aiohttp
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 
 from bot.app import App, StartupError, build_app
 from bot.config import Settings
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
-from tests.conftest import FakeClock, Launch, free_port
+from tests.conftest import FakeClock, Launch, free_port, refused_writes
 
 SECRET = "s3cret-token_for-tests"
 
@@ -404,25 +403,13 @@ async def test_a_webhook_update_the_database_refused_gets_503_and_comes_again(
     replica = await replicas()
     await emulator.wait_until(lambda: emulator.webhook_url, what="setWebhook")
     emulator.balance_to = [f"http://127.0.0.1:{replica.app.http_port}/telegram/webhook"]
-    engine = replica.app.engine.sync_engine
-    driver_error = engine.dialect.loaded_dbapi.OperationalError
-    refused = {"left": 3}
-
-    def full_disk(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if refused["left"] and statement.lstrip().upper().startswith(("INSERT", "UPDATE")):
-            refused["left"] -= 1
-            raise driver_error("database or disk is full")
-
-    event.listen(engine, "before_cursor_execute", full_disk)
-    try:
+    with refused_writes(replica.app.engine, 3):
         alice = make_customer()
         alice.send("позовите оператора")
         await staff.new_topic(name="Алиса")
         await emulator.wait_until(
             lambda: any(status == 200 for _, _, status in emulator.webhook_posts), what="a 200"
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", full_disk)
     statuses = [status for _, _, status in emulator.webhook_posts]
     assert 503 in statuses and statuses[-1] == 200 and 500 not in statuses
     assert len(staff.topics()) == 1

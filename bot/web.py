@@ -84,7 +84,9 @@ class WebhookHandler(SimpleRequestHandler):
     traceback, and an update the database could not take gets 503 (Telegram sends it again).
     Answered only after the update is handled (handle_in_background=False)."""
 
-    outage: Outage
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, outage: Outage) -> None:
+        super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
+        self.outage = outage  # the one /healthz reads, wherever that is served
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
         try:
@@ -124,9 +126,7 @@ def build_web_app(
         dispatcher, bot, path, secret = webhook
         # Answered only after the update is handled: Telegram redelivers what got no 200,
         # and keeps one update per chat in flight, so each chat stays in order across replicas.
-        handler = WebhookHandler(dispatcher, bot, handle_in_background=False, secret_token=secret)
-        handler.outage = outage or Outage()  # the one /healthz reads, wherever it is served
-        handler.register(app, path=path)
+        WebhookHandler(dispatcher, bot, secret, outage or Outage()).register(app, path=path)
     return app
 
 

@@ -14,11 +14,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 
 def is_outage(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | ConnectionError):
+    """Only the database's own failures count: any other error (a shop's API refusing a
+    connection, a bug) must fail its one update, not hold every update back."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
         return bool(exc.connection_invalidated)
-    return isinstance(exc, OSError) and not isinstance(exc, FileNotFoundError)
+    # A driver's connect() refused before SQLAlchemy could wrap it (asyncpg to a server that
+    # is down); aiohttp's connection errors are not builtin ConnectionErrors.
+    return isinstance(exc, ConnectionError)
 
 
 @dataclass

@@ -337,3 +337,22 @@ async def test_group_commit_counts_and_classifies_contacts_of_many_customers(
     assert [(c.customer_id, c.messages, c.category1) for c in rows] == [
         (c, 1, "Доставка") for c in ids
     ]
+
+
+def test_only_the_databases_own_failures_hold_updates_back() -> None:
+    import sqlite3
+
+    import aiohttp
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from storage.outage import is_outage
+
+    full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
+    assert is_outage(full) and is_outage(ConnectionRefusedError(111, "refused"))
+    shop_down = aiohttp.ClientConnectorError(
+        aiohttp.client_reqrep.ConnectionKey("shop", 443, True, None, None, None, None),
+        OSError(111, "refused"),
+    )
+    constraint = IntegrityError("INSERT …", {}, sqlite3.IntegrityError("UNIQUE"))
+    for other in (shop_down, FileNotFoundError("orders.csv"), constraint, KeyError("x")):
+        assert not is_outage(other), other

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,6 @@ from bot.sandbox.world import SANDBOX_TOKEN, World
 if TYPE_CHECKING:
     from bot.app import App
 
-log = logging.getLogger("bot.sandbox")
 DEFAULT_DATABASE = Path("data") / "sandbox.db"
 
 

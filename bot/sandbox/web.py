@@ -9,7 +9,6 @@ POST /api/...      what a person does: write, press a button, share a contact, s
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,6 @@ from aiohttp import web
 
 from bot.sandbox.world import World
 
-log = logging.getLogger(__name__)
 PAGE = Path(__file__).with_name("page.html")
 HEARTBEAT = 15.0  # seconds between keep-alive events on a quiet stream
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -49,6 +49,7 @@ from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
 from handoff.desk import Desk
 from handoff.priority import Prioritiser
+from handoff.refresher import DisplayRefresher
 from handoff.sla import SlaWatcher
 from kb.model import KBError
 from kb.service import KnowledgeBaseService
@@ -76,6 +77,7 @@ class App:
     kb_watcher: KBWatcher
     orders: OrderBackend
     sla_watcher: SlaWatcher
+    refresher: DisplayRefresher
     delivery: DeliveryMiddleware
     reporter: WeeklyReporter
 
@@ -178,7 +180,7 @@ class App:
         self.stopping.set()
 
     async def _serve(self, main: Awaitable[Any]) -> None:
-        background = []
+        background = [asyncio.create_task(self.refresher.run())]
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
         if self.settings.sla.check_interval > 0:
@@ -321,6 +323,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     delivery = DeliveryMiddleware(
         max_attempts=settings.delivery.max_attempts,
         group_rate_per_minute=settings.delivery.group_rate_per_minute,
+        cosmetic_reserve=settings.delivery.cosmetic_reserve,
     )
     bot.session.middleware(delivery)
     bot.session.middleware(KeepResponseModels())
@@ -403,6 +406,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
             warn_before=timedelta(minutes=settings.sla.warn_before_minutes),
             interval=settings.sla.check_interval,
         ),
+        refresher=DisplayRefresher(sessionmaker, desk),
         delivery=delivery,
         reporter=reporter,
         metrics=metrics,

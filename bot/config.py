@@ -267,6 +267,8 @@ class DeliverySettings(BaseModel):
     max_attempts: int = Field(default=5, ge=1, le=20)
     # Calls (sends, edits, topic operations) in any minute into one group (Telegram: ~20).
     group_rate_per_minute: float = Field(default=20.0, ge=0)
+    # Places of that minute card refreshes and topic renames leave free for people's messages.
+    cosmetic_reserve: int = Field(default=3, ge=0, le=19)
 
 
 class ServerSettings(BaseModel):

@@ -6,7 +6,8 @@
 - "can't parse entities": resend as plain text rather than drop the message;
 - calls into a group are paced under Telegram's ~20 a minute per group, sends, edits and topic
   operations together, in a rolling window, so a busy staff group slows down instead of being
-  rate-limited.
+  rate-limited; what waits for the window goes by priority (handoff.pacing): people's
+  messages, then new topics, then card refreshes, which also leave a few places free.
 
 Per-chat order holds because callers await each send under the per-chat update lock.
 """
@@ -14,7 +15,9 @@ Per-chat order holds because callers await each send under the per-chat update l
 from __future__ import annotations
 
 import asyncio
+import heapq
 import html
+import itertools
 import logging
 import re
 import time
@@ -36,6 +39,9 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.methods.base import TelegramType
+
+from handoff import pacing
+from handoff.pacing import Priority
 
 log = logging.getLogger(__name__)
 
@@ -80,14 +86,60 @@ class RollingWindow:
     window: float
     sent: deque[float] = field(default_factory=deque)
 
-    def wait_time(self, now: float) -> float:
-        """Take a place if one is free (0.0), else say how long until one is."""
+    def wait_time(self, now: float, keep: int = 0, take: bool = True) -> float:
+        """Take a place if one is free with `keep` more left over (0.0), else say how long
+        until one is. With take=False only say."""
         while self.sent and now - self.sent[0] >= self.window:
             self.sent.popleft()
-        if len(self.sent) < self.limit:
-            self.sent.append(now)
+        allowed = self.limit - keep
+        if len(self.sent) < allowed:
+            if take:
+                self.sent.append(now)
             return 0.0
-        return self.sent[0] + self.window - now
+        return self.sent[len(self.sent) - allowed] + self.window - now
+
+
+class GroupBudget:
+    """A group's rolling window, handed out by priority: the calls waiting for it go in the
+    order of their priority (handoff.pacing), then of arrival, and cosmetic calls leave
+    `reserve` places free, so a customer's next message never waits behind a card refresh."""
+
+    def __init__(self, limit: int, window: float, reserve: int) -> None:
+        self.window = RollingWindow(limit, window)
+        self.reserve = min(reserve, limit - 1)
+        self._queue: list[tuple[int, int]] = []  # (priority, arrival) of the waiting calls
+        self._arrivals = itertools.count()
+        self._moved = asyncio.Event()
+
+    async def take(
+        self,
+        priority: Priority,
+        monotonic: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]],
+    ) -> int:
+        """Wait for a place and take it; returns how many times it had to wait."""
+        me = (int(priority), next(self._arrivals))
+        heapq.heappush(self._queue, me)
+        keep = self.reserve if priority >= Priority.COSMETIC else 0
+        waits = 0
+        try:
+            while True:
+                first = self._queue[0] == me
+                wait = self.window.wait_time(monotonic(), keep, take=first)
+                if first and wait <= 0:
+                    return waits
+                waits += 1
+                if first:
+                    await sleep(wait)
+                else:
+                    # Behind a call that goes first: it takes its place (or gives up) before
+                    # this one looks again.
+                    await self._moved.wait()
+        finally:
+            self._queue.remove(me)
+            heapq.heapify(self._queue)
+            self._moved.set()
+            self._moved = asyncio.Event()
 
 
 @dataclass
@@ -97,10 +149,11 @@ class DeliveryMiddleware(BaseRequestMiddleware):
     max_backoff: float = 30.0
     max_retry_after: float = 300.0
     group_rate_per_minute: float = 20.0
+    cosmetic_reserve: int = 3
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
     stats: DeliveryStats = field(default_factory=DeliveryStats)
-    _windows: dict[int, RollingWindow] = field(default_factory=dict)
+    _budgets: dict[int, GroupBudget] = field(default_factory=dict)
 
     async def __call__(
         self,
@@ -172,9 +225,8 @@ class DeliveryMiddleware(BaseRequestMiddleware):
             or not (name.startswith(PACED_PREFIXES) or name in PACED_METHODS)
         ):
             return
-        window = self._windows.setdefault(
-            chat_id, RollingWindow(max(1, int(self.group_rate_per_minute)), WINDOW)
-        )
-        while (delay := window.wait_time(self.monotonic())) > 0:
-            self.stats.paced_waits += 1
-            await self.sleep(delay)
+        budget = self._budgets.get(chat_id)
+        if budget is None:
+            limit = max(1, int(self.group_rate_per_minute))
+            budget = self._budgets[chat_id] = GroupBudget(limit, WINDOW, self.cosmetic_reserve)
+        self.stats.paced_waits += await budget.take(pacing.current(), self.monotonic, self.sleep)

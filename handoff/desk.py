@@ -7,6 +7,8 @@ no transaction is ever held open across network I/O.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -23,6 +25,7 @@ from bot.i18n import Texts, Translator
 from handoff.card import CardExtras, render_card, shown_status
 from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard
+from handoff.pacing import Priority, priority
 from handoff.plain import one_line
 from handoff.priority import Prioritiser
 from nlu.categories import Classification
@@ -37,6 +40,12 @@ CONTEXT_WINDOW = timedelta(hours=24)
 REPEAT_WINDOW = timedelta(days=7)
 THREAD_GONE = ("message thread not found", "topic_id_invalid", "topic_deleted")
 T = TypeVar("T")
+
+
+def card_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
+    """What a card shows, in 64 characters: a refresh that changes nothing is not sent."""
+    shown = text + (keyboard.model_dump_json(exclude_none=True) if keyboard else "")
+    return hashlib.sha256(shown.encode()).hexdigest()
 
 
 def _thread_gone(exc: TelegramBadRequest) -> bool:
@@ -68,6 +77,8 @@ class Desk:
         self.forum: bool | None = None  # learnt on the first topic we try to open
         self.sign_replies = sign_replies
         self.handoffs = 0  # tickets opened by this process, for /metrics
+        # Set when a card or topic name must change: handoff.refresher sends it.
+        self.displays_changed = asyncio.Event()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -119,12 +130,24 @@ class Desk:
     async def _open_topic(
         self, session: AsyncSession, ticket: Ticket, customer: Customer, recreated: bool = False
     ) -> None:
-        thread_id: int | None = None
-        if self.forum is not False:
+        with priority(Priority.OPENING):
+            await self._open_topic_now(session, ticket, customer, recreated)
+        if recreated:
+            await self.bot.send_message(
+                self.staff_chat_id,
+                self.staff("staff-topic-recreated"),
+                message_thread_id=ticket.thread_id,
+            )
+
+    async def _open_topic_now(
+        self, session: AsyncSession, ticket: Ticket, customer: Customer, recreated: bool
+    ) -> None:
+        # A topic made before the card failed (or a crash cut in) is used, not made twice.
+        thread_id = None if recreated else ticket.thread_id
+        name = self.topic_name(ticket, customer)
+        if thread_id is None and self.forum is not False:
             try:
-                topic = await self.bot.create_forum_topic(
-                    self.staff_chat_id, self.topic_name(ticket, customer)
-                )
+                topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
                 thread_id = topic.message_thread_id
                 self.forum = True
             except TelegramBadRequest as exc:
@@ -132,16 +155,21 @@ class Desk:
                     raise
                 log.warning("staff chat is not a forum: tickets go as reply chains")
                 self.forum = False
-        ticket.thread_id = thread_id
-        await session.commit()
+        if thread_id != ticket.thread_id or recreated:
+            ticket.thread_id = thread_id
+            ticket.topic_shown = name if thread_id is not None else None
+            await session.commit()
+        text = await self.card_text(session, ticket, customer)
+        keyboard = card_keyboard(self.staff, ticket)
         card = await self.bot.send_message(
             self.staff_chat_id,
-            await self.card_text(session, ticket, customer),
+            text,
             message_thread_id=thread_id,
             parse_mode="HTML",
-            reply_markup=card_keyboard(self.staff, ticket),
+            reply_markup=keyboard,
         )
         ticket.card_message_id = card.message_id
+        ticket.card_shown = card_digest(text, keyboard)
         events.ticket_event(
             session,
             "topic_recreated" if recreated else "topic_opened",
@@ -157,10 +185,6 @@ class Desk:
                 )
             except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
                 log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
-        if recreated:
-            await self.bot.send_message(
-                self.staff_chat_id, self.staff("staff-topic-recreated"), message_thread_id=thread_id
-            )
 
     def topic_name(self, ticket: Ticket, customer: Customer) -> str:
         name = self.staff(
@@ -218,28 +242,44 @@ class Desk:
         )
 
     async def refresh(self, session: AsyncSession, ticket: Ticket) -> None:
-        """Bring the card and the topic's name in line with the ticket's state."""
+        """Have the card and the topic's name show the ticket's state: recorded with the
+        change and committed now, sent in the background (handoff.refresher)."""
+        tickets.display_changed(ticket)
+        await session.commit()
+        self.displays_changed.set()
+
+    async def show(self, session: AsyncSession, ticket: Ticket) -> tuple[str | None, str | None]:
+        """Edit the card and rename the topic where they differ from what they showed; returns
+        what they show now (the card's digest, the topic's name)."""
         customer = ticket.customer
+        card, topic = ticket.card_shown, ticket.topic_shown
         if ticket.card_message_id is not None:
-            try:
-                await self.bot.edit_message_text(
-                    await self.card_text(session, ticket, customer),
-                    chat_id=self.staff_chat_id,
-                    message_id=ticket.card_message_id,
-                    parse_mode="HTML",
-                    reply_markup=card_keyboard(self.staff, ticket),
-                )
-            except TelegramBadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    log.warning("card of ticket %s not updated: %s", ticket.id, exc.message)
+            text = await self.card_text(session, ticket, customer)
+            keyboard = card_keyboard(self.staff, ticket)
+            digest = card_digest(text, keyboard)
+            if digest != card:
+                try:
+                    await self.bot.edit_message_text(
+                        text,
+                        chat_id=self.staff_chat_id,
+                        message_id=ticket.card_message_id,
+                        parse_mode="HTML",
+                        reply_markup=keyboard,
+                    )
+                except TelegramBadRequest as exc:
+                    if "not modified" not in exc.message.lower():
+                        log.warning("card of ticket %s not updated: %s", ticket.id, exc.message)
+                card = digest
         if ticket.thread_id is not None:
-            try:
-                await self.bot.edit_forum_topic(
-                    self.staff_chat_id, ticket.thread_id, name=self.topic_name(ticket, customer)
-                )
-            except TelegramBadRequest as exc:
-                if "not_modified" not in exc.message.lower().replace(" ", "_"):
-                    log.warning("topic of ticket %s not renamed: %s", ticket.id, exc.message)
+            name = self.topic_name(ticket, customer)
+            if name != topic:
+                try:
+                    await self.bot.edit_forum_topic(self.staff_chat_id, ticket.thread_id, name=name)
+                except TelegramBadRequest as exc:
+                    if "not_modified" not in exc.message.lower().replace(" ", "_"):
+                        log.warning("topic of ticket %s not renamed: %s", ticket.id, exc.message)
+                topic = name
+        return card, topic
 
     # ----------------------------------------------------------------- sending
 

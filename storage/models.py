@@ -87,6 +87,7 @@ class Ticket(Base):
             postgresql_where=text("status != 'closed'"),
         ),
         Index("ix_tickets_sla_open", "status", "sla_due_at"),
+        Index("ix_tickets_display", "display_shown", "display_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number operators see
@@ -117,6 +118,13 @@ class Ticket(Base):
     sla_due_at: Mapped[datetime | None]
     sla_warned: Mapped[bool] = mapped_column(default=False)
     sla_breached: Mapped[bool] = mapped_column(default=False)
+    # The card and topic name are refreshed in the background (handoff.refresher): a change
+    # they must show bumps display_version; display_shown is the version last shown, and
+    # card_shown (a digest) and topic_shown what was sent, so nothing unchanged is re-sent.
+    display_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    display_shown: Mapped[int] = mapped_column(default=0, server_default="0")
+    card_shown: Mapped[str | None] = mapped_column(String(64))
+    topic_shown: Mapped[str | None] = mapped_column(String(128))
 
     customer: Mapped[Customer] = relationship(back_populates="tickets", lazy="joined")
 

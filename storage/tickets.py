@@ -154,3 +154,30 @@ async def claim_sla_flag(session: AsyncSession, ticket: Ticket, breach: bool) ->
         for key, value in values.items():
             set_committed_value(ticket, key, value)
     return claimed
+
+
+def display_changed(ticket: Ticket) -> None:
+    """The card and topic name must show the ticket's new state (handoff.refresher)."""
+    ticket.display_version = (ticket.display_version or 0) + 1
+
+
+async def stale_displays(session: AsyncSession, limit: int = 50) -> list[int]:
+    """Tickets whose card or topic name lag behind their state, oldest change first."""
+    rows = await session.scalars(
+        select(Ticket.id)
+        .where(Ticket.display_shown < Ticket.display_version, Ticket.card_message_id.is_not(None))
+        .order_by(Ticket.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def display_shown(
+    session: AsyncSession, ticket_id: int, version: int, card: str | None, topic: str | None
+) -> None:
+    """Record what the card and topic show as of `version`; a newer change stays pending."""
+    await session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, Ticket.display_shown < version)
+        .values(display_shown=version, card_shown=card, topic_shown=topic)
+    )

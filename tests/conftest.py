@@ -20,6 +20,7 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings, load_settings
 from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.limits import Limits
 from bot.sandbox.people import Customer, StaffGroup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[TelegramEmulator]:
-    emu = TelegramEmulator()
+    # Telegram's flood limits hold in every test, as they do in production.
+    emu = TelegramEmulator(limits=Limits())
     await emu.start()
     try:
         yield emu
@@ -120,10 +122,9 @@ def settings_for(
             "polling_timeout": 5,
             # Tests drive the KB watcher by hand (KBWatcher.check), never by wall-clock time.
             "kb": {"reload_interval": 0},
-            # Likewise the SLA checks (SlaWatcher.check), and no pacing of the staff group.
+            # Likewise the SLA checks (SlaWatcher.check).
             "sla": {"check_interval": 0},
             "stats": {"schedule_interval": 0, "export_dir": str(tmp_path / "exports")},
-            "delivery": {"group_rate_per_minute": 0},
             # No HTTP server unless a test asks for one: tests run side by side.
             "server": {"port": 0},
         }
@@ -144,12 +145,19 @@ class RunningBot:
         self.task = task
         self.emulator = emulator
         app.in_flight.listeners.append(emulator._notify)
+        app.refresher.listeners.append(emulator._notify)
 
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until every queued update was fetched and fully handled (logs written too)."""
         emu = self.emulator
         await emu.wait_until(
-            lambda: not emu.updates and emu._polls_after_last and self.app.in_flight.count == 0,
+            lambda: (
+                not emu.updates
+                and emu._polls_after_last
+                and self.app.in_flight.count == 0
+                and not self.app.refresher.busy
+                and not self.app.refresher.desk.displays_changed.is_set()
+            ),
             timeout,
             "the bot to settle",
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from aiogram.methods import (
 )
 
 from bot.delivery import DeliveryMiddleware
+from handoff.pacing import Priority, priority
 
 
 class FakeTime:
@@ -133,3 +135,56 @@ async def test_edits_and_topic_operations_share_the_groups_budget() -> None:
         await layer(transport, None, call)  # type: ignore[arg-type]
         times.append(clock.now)
     assert times[:20] == [0.0] * 20 and times[20] == 61.0  # the 21st call waits its minute
+
+
+class Sleepers:
+    """A clock whose sleeps end only when the test moves time on (calls wait side by side)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waiting: list[tuple[float, asyncio.Future[None]]] = []
+
+    async def sleep(self, seconds: float) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.waiting.append((self.now + seconds, done))
+        await done
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def advance(self, to: float) -> None:
+        self.now = to
+        for at, done in self.waiting:
+            if at <= to and not done.done():
+                done.set_result(None)
+        for _ in range(20):  # let the woken calls run to their next wait
+            await asyncio.sleep(0)
+
+
+async def test_people_go_before_card_refreshes_which_leave_places_free() -> None:
+    clock = Sleepers()
+    layer = DeliveryMiddleware(
+        sleep=clock.sleep, monotonic=clock.monotonic, group_rate_per_minute=20, cosmetic_reserve=3
+    )
+    transport = Transport()
+    for _ in range(16):
+        await layer(transport, None, msg(chat_id=-100))  # type: ignore[arg-type]
+
+    async def cosmetic() -> None:
+        with priority(Priority.COSMETIC):
+            await layer(transport, None, EditMessageText(chat_id=-100, message_id=1, text="card"))  # type: ignore[arg-type]
+
+    refresh = asyncio.create_task(cosmetic())
+    await asyncio.sleep(0)
+    assert len(transport.sent) == 17  # 16 + 1: three places stay free for people
+    second = asyncio.create_task(cosmetic())
+    await asyncio.sleep(0)
+    assert len(transport.sent) == 17
+    for n in range(3):  # the last places of the minute go to people
+        await layer(transport, None, msg(chat_id=-100, text=f"m{n}"))  # type: ignore[arg-type]
+    queued = asyncio.create_task(layer(transport, None, msg(chat_id=-100, text="late")))  # type: ignore[arg-type]
+    await asyncio.sleep(0)
+    assert len(transport.sent) == 20
+    await clock.advance(61.0)  # the minute turns: the waiting message first, then the card
+    await asyncio.gather(refresh, second, queued)
+    assert [getattr(m, "text", None) for m in transport.sent[20:]] == ["late", "card"]

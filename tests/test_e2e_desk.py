@@ -174,9 +174,10 @@ async def test_take_notes_kb_and_a_second_operator(
 
     olga.press(card, "Взять")
     await staff.receives_in(topic.thread_id, "Ольга взял(а) обращение #1")
+    # The card and the name follow with the group's spare budget, after the notice.
+    await emulator.wait_until(lambda: topic.name.startswith("🟡"), what="the topic renamed")
     card = emulator.messages[(staff.id, card["message_id"])]
     assert "Взял(а): Ольга" in card["text"] and "в работе" in card["text"]
-    assert topic.name.startswith("🟡")
     query = ivan.press(card, "Закрыть")  # closing stays open to anyone; taking does not
     del query
     await alice.receives("закрыто")
@@ -622,3 +623,43 @@ async def test_a_conversation_spends_the_groups_budget_on_messages_not_edits(
     assert edits == edits_before
     card = emulator.messages[(staff.id, staff.topic_messages(topic.thread_id)[0]["message_id"])]
     assert "в работе" in card["text"] and staff.topics()[0].name.startswith("🟡")
+
+
+async def test_a_card_shows_only_the_latest_state_and_catches_up_after_a_restart(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    """Changes waiting for the refresher cost one edit together; a change recorded while the
+    bot was down is shown when it starts; nothing unchanged is sent again."""
+    bot = await launch()
+    alice = make_customer()
+    topic = await open_ticket(alice, staff)
+    await bot.settled()
+    bot.app.stop()
+    await bot.task
+    await bot.app.close()
+    edits = len(emulator.calls_of("editMessageText"))
+    # Down: an operator's take is recorded (a crash came before the card was edited), twice.
+    async with bot.sessionmaker() as session:
+        ticket = (await session.scalars(select(Ticket))).one()
+        ticket.assignee_id, ticket.assignee_name = 1, "Ольга"
+        ticket.status = TicketStatus.IN_PROGRESS
+        ticket.display_version += 2
+        await session.commit()
+    again = await launch()
+    await emulator.wait_until(lambda: topic.name.startswith("🟡"), what="the topic renamed")
+    await again.settled()
+    card = emulator.messages[(staff.id, staff.topic_messages(topic.thread_id)[0]["message_id"])]
+    assert "Взял(а): Ольга" in card["text"]
+    assert len(emulator.calls_of("editMessageText")) == edits + 1
+    # Asked again with nothing changed: no call.
+    async with again.sessionmaker() as session:
+        ticket = (await session.scalars(select(Ticket))).one()
+        ticket.display_version += 1
+        await session.commit()
+    again.app.refresher.desk.displays_changed.set()
+    await again.settled()
+    assert len(emulator.calls_of("editMessageText")) == edits + 1
+    assert len(emulator.calls_of("editForumTopic")) == 1

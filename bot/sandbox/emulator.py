@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import ClientError, ClientSession, ClientTimeout, web
 
 from bot.sandbox.html_entities import ParseError, parse_html, utf16_len
+from bot.sandbox.limits import Limits, counted
 
 JSON = dict[str, Any]
 
@@ -142,8 +143,12 @@ class TelegramEmulator:
         self,
         token: str = "123456789:TEST-emulator-token-abcdef",
         username: str = "frontline_test_bot",
+        limits: Limits | None = None,
     ) -> None:
         self.token = token
+        # Telegram's flood limits (None: unlimited); `limits.refused` counts the 429s.
+        self.limits = limits
+        self.monotonic: Callable[[], float] = time.monotonic
         self.bot_user: JSON = {
             "id": int(token.split(":")[0]),
             "is_bot": True,
@@ -491,6 +496,8 @@ class TelegramEmulator:
         params = await self._params(request)
         call = Call(method, params)
         self.calls.append(call)
+        limited = self._limited_chat(method, params) if self.limits is not None else None
+        taken: tuple[int, float] | None = None  # the budget spent: given back if it fails
         try:
             failure = next(
                 (
@@ -505,6 +512,17 @@ class TelegramEmulator:
                 if failure.times <= 0:
                     self.failures.remove(failure)
                 raise failure.error
+            if limited is not None and self.limits is not None:
+                now = self.monotonic()
+                wait = self.limits.take(limited, now)
+                if wait > 0:
+                    retry_after = self.limits.retry_after(limited, wait)
+                    raise APIError(
+                        429,
+                        f"Too Many Requests: retry after {retry_after}",
+                        {"retry_after": retry_after},
+                    )
+                taken = (limited, now)
             handler = getattr(self, f"api_{method}", None)
             if handler is not None:
                 result = await handler(params)
@@ -513,6 +531,8 @@ class TelegramEmulator:
             else:
                 raise APIError(404, "Not Found")
         except APIError as exc:
+            if taken is not None and self.limits is not None:
+                self.limits.refund(*taken)
             call.ok, call.error = False, exc.description
             body: JSON = {"ok": False, "error_code": exc.code, "description": exc.description}
             if exc.parameters:
@@ -522,6 +542,16 @@ class TelegramEmulator:
         if method != "getupdates":
             self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _limited_chat(method: str, params: JSON) -> int | None:
+        """The chat whose budget a call spends, if it spends one."""
+        if not counted(method):
+            return None
+        try:
+            return int(params.get("chat_id"))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return None
 
     # --------------------------------------------------------- parameter helpers
 

@@ -19,7 +19,6 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import ClientError, web
@@ -31,6 +30,7 @@ from bot.admins import AdminNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import DeliveryMiddleware
+from bot.fsm_storage import DatabaseStorage
 from bot.i18n import Translator
 from bot.kbwatch import KBWatcher
 from bot.metrics import Metrics
@@ -48,6 +48,7 @@ from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
 from handoff.desk import Desk
+from handoff.outbox import OutboxSender
 from handoff.priority import Prioritiser
 from handoff.refresher import DisplayRefresher
 from handoff.sla import SlaWatcher
@@ -78,6 +79,7 @@ class App:
     orders: OrderBackend
     sla_watcher: SlaWatcher
     refresher: DisplayRefresher
+    outbox: OutboxSender
     delivery: DeliveryMiddleware
     reporter: WeeklyReporter
 
@@ -180,7 +182,10 @@ class App:
         self.stopping.set()
 
     async def _serve(self, main: Awaitable[Any]) -> None:
-        background = [asyncio.create_task(self.refresher.run())]
+        background = [
+            asyncio.create_task(self.refresher.run()),
+            asyncio.create_task(self.outbox.run()),
+        ]
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
         if self.settings.sla.check_interval > 0:
@@ -348,8 +353,10 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         bot, settings.admin_ids, translator, settings.staff_language, sessionmaker
     )
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    # FSM state (dialog steps) in Redis survives restarts and is shared by replicas.
-    storage: BaseStorage = RedisStorage(redis) if redis is not None else MemoryStorage()
+    # Dialog steps (aiogram FSM) survive restarts: in the database, or in Redis when set.
+    storage: BaseStorage = (
+        RedisStorage(redis) if redis is not None else DatabaseStorage(sessionmaker, clock)
+    )
     dispatcher = Dispatcher(
         storage=storage,
         settings=settings,
@@ -378,7 +385,14 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     in_flight = InFlight()
     metrics = Metrics()
     journal = UpdateJournalMiddleware(clock)
-    metrics.watch(desk, nlu, delivery.stats, journal)
+    outbox_sender = OutboxSender(
+        sessionmaker,
+        bot,
+        desk,
+        clock,
+        give_up_after=timedelta(hours=settings.delivery.give_up_after_hours),
+    )
+    metrics.watch(desk, nlu, delivery.stats, journal, outbox_sender)
     dispatcher.update.outer_middleware(metrics)
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
@@ -407,6 +421,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
             interval=settings.sla.check_interval,
         ),
         refresher=DisplayRefresher(sessionmaker, desk),
+        outbox=outbox_sender,
         delivery=delivery,
         reporter=reporter,
         metrics=metrics,

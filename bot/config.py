@@ -269,6 +269,9 @@ class DeliverySettings(BaseModel):
     group_rate_per_minute: float = Field(default=20.0, ge=0)
     # Places of that minute card refreshes and topic renames leave free for people's messages.
     cosmetic_reserve: int = Field(default=3, ge=0, le=19)
+    # How long a relayed message is retried through Bot API outages (5xx, network errors)
+    # before its sender is told it was not delivered. Telegram keeps updates 24 h.
+    give_up_after_hours: float = Field(default=24.0, gt=0)
 
 
 class ServerSettings(BaseModel):

@@ -16,6 +16,7 @@ from prometheus_client.registry import Collector
 from bot.delivery import DeliveryStats
 from bot.middlewares.journal import UpdateJournalMiddleware
 from handoff.desk import Desk
+from handoff.outbox import OutboxSender
 from nlu.service import NLU
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -42,9 +43,14 @@ class Metrics(BaseMiddleware):
         )
 
     def watch(
-        self, desk: Desk, nlu: NLU, delivery: DeliveryStats, journal: UpdateJournalMiddleware
+        self,
+        desk: Desk,
+        nlu: NLU,
+        delivery: DeliveryStats,
+        journal: UpdateJournalMiddleware,
+        outbox: OutboxSender,
     ) -> None:
-        self.registry.register(_Components(desk, nlu, delivery, journal))
+        self.registry.register(_Components(desk, nlu, delivery, journal, outbox))
 
     async def __call__(
         self,
@@ -69,9 +75,15 @@ class Metrics(BaseMiddleware):
 
 class _Components(Collector):
     def __init__(
-        self, desk: Desk, nlu: NLU, delivery: DeliveryStats, journal: UpdateJournalMiddleware
+        self,
+        desk: Desk,
+        nlu: NLU,
+        delivery: DeliveryStats,
+        journal: UpdateJournalMiddleware,
+        outbox: OutboxSender,
     ) -> None:
         self.desk, self.nlu, self.delivery, self.journal = desk, nlu, delivery, journal
+        self.outbox = outbox
 
     def collect(self) -> Iterator[Metric]:
         yield _counter(
@@ -101,6 +113,15 @@ class _Components(Collector):
             "frontline_delivery_plain_text_fallbacks",
             "Messages resent as plain text after Telegram rejected their HTML.",
             [({}, self.delivery.plain_text_fallbacks)],
+        )
+        yield _counter(
+            "frontline_outbox_messages",
+            "Queued messages (relays, notices) by outcome: sent, retried later, failed for good.",
+            [
+                ({"outcome": "sent"}, self.outbox.sent),
+                ({"outcome": "retried"}, self.outbox.retried),
+                ({"outcome": "failed"}, self.outbox.failed),
+            ],
         )
         yield _counter(
             "frontline_redelivered_updates_skipped",

@@ -1,4 +1,5 @@
-"""Dialog states (aiogram FSM): kept in memory by default, in Redis when configured."""
+"""Dialog states (aiogram FSM): kept in the database by default (bot/fsm_storage.py), in Redis
+when configured."""
 
 from aiogram.fsm.state import State, StatesGroup
 

@@ -13,14 +13,15 @@ import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.content import content_type
 from bot.i18n import Texts, Translator
 from handoff.card import CardExtras, render_card, shown_status
 from handoff.hours import WorkingHours
@@ -29,7 +30,7 @@ from handoff.pacing import Priority, priority
 from handoff.plain import one_line
 from handoff.priority import Prioritiser
 from nlu.categories import Classification
-from storage import contacts, events, messages, pending, tickets
+from storage import contacts, events, messages, outbox, pending, tickets
 from storage.models import Customer, Direction, Ticket, TicketStatus
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,8 @@ class Desk:
         self.handoffs = 0  # tickets opened by this process, for /metrics
         # Set when a card or topic name must change: handoff.refresher sends it.
         self.displays_changed = asyncio.Event()
+        # Called once a transaction that queued messages commits (handoff.outbox sets it).
+        self.outbox_wake: Callable[[], None] = lambda: None
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -311,95 +314,131 @@ class Desk:
         return await send(ticket.thread_id, None)
 
     async def say(self, session: AsyncSession, ticket: Ticket, html_text: str) -> None:
-        """A bot notice in the ticket's place (HTML)."""
+        """A bot notice in the ticket's place (HTML), queued after what is queued there."""
+        self.say_later(session, ticket.id, html_text)
 
-        async def send(thread: int | None, reply: ReplyParameters | None) -> Message:
-            return await self.bot.send_message(
-                self.staff_chat_id,
-                html_text,
-                message_thread_id=thread,
-                reply_parameters=reply,
-                parse_mode="HTML",
-            )
+    def say_later(self, session: AsyncSession, ticket_id: int, html_text: str) -> None:
+        self._queue_in_ticket(
+            session, ticket_id, "SendMessage", {"text": html_text, "parse_mode": "HTML"}
+        )
 
-        await self.post(session, ticket, send)
+    def _queue_in_ticket(
+        self, session: AsyncSession, ticket_id: int, method: str, params: dict[str, Any]
+    ) -> None:
+        outbox.enqueue(
+            session,
+            chat_id=self.staff_chat_id,
+            method=method,
+            params={"chat_id": self.staff_chat_id, **params},
+            now=self.now(),
+            lane=outbox.lane_of_ticket(self.staff_chat_id, ticket_id),
+            ticket_id=ticket_id,
+            in_ticket=True,
+            wake=self.outbox_wake,
+        )
+
+    def _queue_to_customer(
+        self, session: AsyncSession, ticket: Ticket, method: str, params: dict[str, Any]
+    ) -> None:
+        chat_id = ticket.customer.telegram_id
+        outbox.enqueue(
+            session,
+            chat_id=chat_id,
+            method=method,
+            params={"chat_id": chat_id, **params},
+            now=self.now(),
+            ticket_id=ticket.id,
+            wake=self.outbox_wake,
+        )
 
     async def to_staff(
         self, session: AsyncSession, ticket: Ticket, customer: Customer, album: Sequence[Message]
     ) -> None:
-        """Copy a customer's message (or album, kept together) into the ticket's place."""
+        """Queue a customer's message (or album, kept together) for the ticket's place."""
         first = album[0]
-        reply_to = None
-        if first.reply_to_message is not None:
-            reply_to = await messages.counterpart(
-                session, first.chat.id, first.reply_to_message.message_id, self.staff_chat_id
-            )
-        ids = [m.message_id for m in album]
-        if await self._relayed(session, first, self.staff_chat_id):
-            return
-
-        async def send(thread: int | None, reply: ReplyParameters | None) -> object:
-            if len(ids) > 1:
-                return await self.bot.copy_messages(
-                    self.staff_chat_id, first.chat.id, ids, message_thread_id=thread
+        params: dict[str, Any] = {
+            "from_chat_id": first.chat.id,
+            "_kind": content_type(first),
+            "_language": customer.language,
+        }
+        if len(album) > 1:
+            method = "CopyMessages"
+            params["message_ids"] = [m.message_id for m in album]
+        else:
+            method = "CopyMessage"
+            params["message_id"] = first.message_id
+            if first.reply_to_message is not None:
+                target = await messages.counterpart(
+                    session, first.chat.id, first.reply_to_message.message_id, self.staff_chat_id
                 )
-            return await self.bot.copy_message(
-                self.staff_chat_id,
-                first.chat.id,
-                first.message_id,
-                message_thread_id=thread,
-                reply_parameters=reply,
-            )
-
-        await self.post(session, ticket, send, reply_to=reply_to)
+                if target is not None:
+                    params["reply_parameters"] = {"message_id": target}
+        await outbox.enqueue_relay(
+            session,
+            source=(first.chat.id, first.message_id),
+            chat_id=self.staff_chat_id,
+            method=method,
+            params={"chat_id": self.staff_chat_id, **params},
+            now=self.now(),
+            lane=outbox.lane_of_ticket(self.staff_chat_id, ticket.id),
+            ticket_id=ticket.id,
+            in_ticket=True,
+            failure_notice="customer",
+            wake=self.outbox_wake,
+        )
         if ticket.status == TicketStatus.WAITING:
             # The operator's turn again: recorded, but not shown (see shown_status).
             ticket.status = TicketStatus.IN_PROGRESS
-            await session.commit()
+        await session.commit()
 
     async def to_customer(
         self, session: AsyncSession, ticket: Ticket, album: Sequence[Message]
     ) -> bool:
-        """Copy an operator's message (or album) to the ticket's customer, anonymously."""
+        """Queue an operator's message (or album) for the ticket's customer, anonymously."""
         customer = ticket.customer
         first = album[0]
-        if await self._relayed(session, first, customer.telegram_id):
-            return True
         shown = self._shown(ticket)
-        reply = None
+        chat_id = customer.telegram_id
+        params: dict[str, Any] = {"chat_id": chat_id, "_kind": content_type(first)}
         if first.reply_to_message is not None:
             target = await messages.counterpart(
-                session, self.staff_chat_id, first.reply_to_message.message_id, customer.telegram_id
+                session, self.staff_chat_id, first.reply_to_message.message_id, chat_id
             )
             if target is not None:
-                reply = ReplyParameters(message_id=target, allow_sending_without_reply=True)
-        try:
-            if self.sign_replies and len(album) == 1 and first.text and first.from_user:
-                await self._send_signed(session, customer.telegram_id, first, reply)
-            elif len(album) > 1:
-                await self.bot.copy_messages(
-                    customer.telegram_id, self.staff_chat_id, [m.message_id for m in album]
-                )
-            else:
-                await self.bot.copy_message(
-                    customer.telegram_id,
-                    self.staff_chat_id,
-                    first.message_id,
-                    reply_parameters=reply,
-                )
-        except TelegramForbiddenError as exc:
-            customer.is_blocked = True
-            events.ticket_event(
-                session,
-                "customer_blocked",
-                self.now(),
-                ticket,
+                params["reply_parameters"] = {
+                    "message_id": target,
+                    "allow_sending_without_reply": True,
+                }
+        if self.sign_replies and len(album) == 1 and first.text and first.from_user:
+            method = "SendMessage"
+            params["text"] = f"{first.text}\n\n— {first.from_user.first_name}"
+            if first.entities:
+                params["entities"] = [e.model_dump(exclude_none=True) for e in first.entities]
+        elif len(album) > 1:
+            method = "CopyMessages"
+            params.pop("reply_parameters", None)
+            params.update(
+                from_chat_id=self.staff_chat_id, message_ids=[m.message_id for m in album]
             )
-            await session.commit()
-            await self.say(
-                session, ticket, self.staff("staff-delivery-failed", error=html.escape(exc.message))
-            )
-            return False
+        else:
+            method = "CopyMessage"
+            params.update(from_chat_id=self.staff_chat_id, message_id=first.message_id)
+        queued = await outbox.enqueue_relay(
+            session,
+            source=(first.chat.id, first.message_id),
+            chat_id=chat_id,
+            method=method,
+            params=params,
+            now=self.now(),
+            lane=outbox.lane_of_chat(chat_id),
+            ticket_id=ticket.id,
+            in_ticket=False,
+            failure_notice="staff",
+            wake=self.outbox_wake,
+        )
+        if not queued:
+            log.info("message %s was queued before the restart", first.message_id)
+            return True
         now = self.now()
         first_reply = tickets.mark_operator_reply(ticket, now)
         operator = first.from_user
@@ -423,36 +462,6 @@ class Desk:
     def _shown(ticket: Ticket) -> tuple[object, ...]:
         """What of the ticket its card and topic name show, beside the context."""
         return (shown_status(ticket), ticket.assignee_id, ticket.priority, ticket.first_reply_at)
-
-    async def _relayed(self, session: AsyncSession, message: Message, target: int) -> bool:
-        """Whether this message already has its copy in the other chat: a crash cut the
-        update short after the relay and Telegram delivered it again."""
-        copy = await messages.counterpart(session, message.chat.id, message.message_id, target)
-        if copy is not None:
-            log.info("message %s was relayed before the restart", message.message_id)
-        return copy is not None
-
-    async def _send_signed(
-        self,
-        session: AsyncSession,
-        chat_id: int,
-        message: Message,
-        reply: ReplyParameters | None,
-    ) -> None:
-        """Text with the operator's first name under it (handoff.sign_replies)."""
-        assert message.text is not None and message.from_user is not None
-        sent = await self.bot.send_message(
-            chat_id,
-            f"{message.text}\n\n— {message.from_user.first_name}",
-            entities=message.entities,
-            parse_mode=None,
-            reply_parameters=reply,
-        )
-        # Keep the message pair, so edits and replies still find their counterpart.
-        await messages.link_copy(
-            session, chat_id, sent.message_id, message.chat.id, message.message_id
-        )
-        await session.commit()
 
     async def mirror_edit(
         self, session: AsyncSession, edited: Message, target_chat_id: int
@@ -530,27 +539,24 @@ class Desk:
             operator_id=operator.id if operator else None,
             resolution=bool(resolution),
         )
-        await session.commit()
         customer = ticket.customer
         t = self.translator.texts(customer.language)
-        try:
-            await self.bot.send_message(customer.telegram_id, t("handoff-closed", ticket=ticket.id))
-            await self.bot.send_message(
-                customer.telegram_id, t("rating-ask"), reply_markup=rating_kb
-            )
-        except TelegramForbiddenError:
-            customer.is_blocked = True
-            await session.commit()
+        self._queue_to_customer(
+            session, ticket, "SendMessage", {"text": t("handoff-closed", ticket=ticket.id)}
+        )
+        self._queue_to_customer(
+            session,
+            ticket,
+            "SendMessage",
+            {"text": t("rating-ask"), "reply_markup": rating_kb.model_dump(exclude_none=True)},
+        )
         who = html.escape(operator.full_name) if operator else "—"
         await self.say(
             session, ticket, self.staff("staff-ticket-closed", ticket=ticket.id, operator=who)
         )
+        # After the notice, in the same lane: the topic closes once everything queued is in.
+        self._queue_in_ticket(session, ticket.id, "CloseForumTopic", {})
         await self.refresh(session, ticket)
-        if ticket.thread_id is not None:
-            try:
-                await self.bot.close_forum_topic(self.staff_chat_id, ticket.thread_id)
-            except TelegramBadRequest as exc:
-                log.warning("topic of ticket %s not closed: %s", ticket.id, exc.message)
         return True
 
     async def reopen(self, session: AsyncSession, ticket: Ticket, operator: User) -> Ticket | None:
@@ -567,13 +573,7 @@ class Desk:
             ticket,
             operator_id=operator.id,
         )
-        await session.commit()
-        if ticket.thread_id is not None:
-            try:
-                await self.bot.reopen_forum_topic(self.staff_chat_id, ticket.thread_id)
-            except TelegramBadRequest as exc:
-                log.warning("topic of ticket %s not reopened: %s", ticket.id, exc.message)
-        await self.refresh(session, ticket)
+        self._queue_in_ticket(session, ticket.id, "ReopenForumTopic", {})
         await self.say(
             session,
             ticket,
@@ -581,6 +581,7 @@ class Desk:
                 "staff-ticket-reopened", ticket=ticket.id, operator=html.escape(operator.full_name)
             ),
         )
+        await self.refresh(session, ticket)
         return None
 
     async def rate(self, session: AsyncSession, ticket: Ticket, score: int) -> bool:
@@ -588,10 +589,10 @@ class Desk:
         if not tickets.rate(ticket, score, now):
             return False
         events.ticket_event(session, "csat", now, ticket, score=score)
-        await session.commit()
         await self.say(session, ticket, self.staff("staff-rating", ticket=ticket.id, score=score))
         if score <= 2:
             await self.say(
                 session, ticket, self.staff("staff-rating-low", ticket=ticket.id, score=score)
             )
+        await session.commit()
         return True

@@ -57,10 +57,10 @@ class SlaWatcher:
                         ticket,
                         priority=ticket.priority,
                     )
-                    await session.commit()
                     await self.desk.say(
                         session, ticket, staff("staff-sla-breached", ticket=ticket.id, due=due)
                     )
+                    await session.commit()
                     await self.notifier.notify(
                         partial(_breach_notice, ticket=ticket.id, due=due, priority=ticket.priority)
                     )
@@ -74,11 +74,11 @@ class SlaWatcher:
                         now,
                         ticket,
                     )
-                    await session.commit()
                     left = max(1, round((ticket.sla_due_at - now).total_seconds() / 60))
                     await self.desk.say(
                         session, ticket, staff("staff-sla-warning", ticket=ticket.id, minutes=left)
                     )
+                    await session.commit()
                     warned += 1
         return warned, breached
 

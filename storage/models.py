@@ -208,3 +208,58 @@ class HandledUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     handled_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Outbox(Base):
+    """A message the bot has to send: written with the change that causes it, in the same
+    transaction, and sent by handoff.outbox, so a crash, a Bot API outage or a 429 delays it
+    but never loses it. Rows of one lane (a chat, or a ticket's place in the staff group) go
+    in order, one at a time."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_lane", "state", "lane", "priority", "id"),
+        # A relayed message is queued once, however often its update is handled.
+        UniqueConstraint("chat_id", "source_chat_id", "source_message_id", name="uq_outbox_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lane: Mapped[str] = mapped_column(String(48))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"))
+    # Into the ticket's place in the staff group: its topic (or a reply to its card), looked
+    # up when sent, as a lost topic may have been made again meanwhile.
+    in_ticket: Mapped[bool] = mapped_column(default=False)
+    method: Mapped[str] = mapped_column(String(32))  # a Bot API method, as aiogram names it
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    priority: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str] = mapped_column(String(8), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    not_before: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]  # a worker is sending it (until then)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(String(200))
+    # The message it relays, if any; its sender is told when it cannot be delivered.
+    source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # Who to tell, and in which language, if it fails for good: "customer" or "staff".
+    failure_notice: Mapped[str | None] = mapped_column(String(16))
+
+
+class DialogState(Base):
+    """Where a customer is in a dialog (aiogram FSM: the callback or order steps) and what
+    they said so far: kept in the database, so a restart does not forget it."""
+
+    __tablename__ = "dialog_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(100))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]

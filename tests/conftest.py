@@ -146,6 +146,7 @@ class RunningBot:
         self.emulator = emulator
         app.in_flight.listeners.append(emulator._notify)
         app.refresher.listeners.append(emulator._notify)
+        app.outbox.listeners.append(emulator._notify)
 
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until every queued update was fetched and fully handled (logs written too)."""
@@ -157,6 +158,7 @@ class RunningBot:
                 and self.app.in_flight.count == 0
                 and not self.app.refresher.busy
                 and not self.app.refresher.desk.displays_changed.is_set()
+                and not self.app.outbox.busy
             ),
             timeout,
             "the bot to settle",

@@ -66,6 +66,9 @@ async def test_sigkill_loses_no_customer_message_and_no_operator_reply(
     make_customer: Callable[..., Customer],
     database_url: str,
 ) -> None:
+    # 96 copies into one group: at Telegram's 20 a minute this would take five minutes, and
+    # crash safety, not pacing, is what this test is about (tests/test_e2e_desk.py paces).
+    emulator.limits = None
     bot = BotProcess(
         bot_env(
             tmp_path,

@@ -310,7 +310,7 @@ async def test_a_parse_error_falls_back_to_plain_text(
     )
     olga = staff.operator("Ольга")
     olga.says_in(topic.thread_id, "/close")
-    note = await staff.receives_in(topic.thread_id, "закрыто")
+    note = await staff.receives_in(topic.thread_id, "закрыто: Ольга")
     assert "<" not in note["text"] and "entities" not in note
     await alice.receives("закрыто")
 

@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Event
-from tests.conftest import FakeClock, RunningBot
+from tests.conftest import FakeClock, Launch, RunningBot
 
 
 async def events_of(bot: RunningBot, kind: str) -> list[dict[str, Any]]:
@@ -231,3 +231,41 @@ async def test_english_callback_with_an_invalid_phone(
     windows = await john.receives("good time")
     john.press("18:00-21:00", windows)
     await john.sees("We will call +447911123456, 18:00-21:00")
+
+
+async def test_a_restart_between_a_callback_dialogs_steps_does_not_lose_the_dialog(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    """No Redis: the dialog's steps are kept in the database, so the phone number typed after
+    a restart is taken as the phone number, and the window button is answered."""
+    first = await launch()
+    alice = make_customer("Алиса")
+    alice.send("перезвоните мне пожалуйста")
+    await alice.receives("Как к вам обращаться")
+    alice.send("Алиса")
+    await alice.receives("номер телефона")
+    await first.settled()
+    first.app.stop()
+    await first.task
+    await first.app.close()
+
+    second = await launch()
+    alice.send("8 (916) 123-45-67")
+    windows = await alice.receives("В какое время")
+    alice.press("15:00-18:00", windows)
+    await alice.sees("Позвоним на +79161234567, 15:00-18:00")
+    card = await emulator.wait_until(
+        lambda: next(
+            (
+                m
+                for m in emulator.chat_messages(staff.id, from_bot=True)
+                if "перезвонить" in m.get("text", "")
+            ),
+            None,
+        )
+    )
+    assert "Алиса" in card["text"] and "+79161234567" in card["text"]
+    await second.settled()

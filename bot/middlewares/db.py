@@ -28,6 +28,12 @@ class Lookups:
 # transaction of its own.
 customer_update: ContextVar[AsyncSession | None] = ContextVar("customer_update", default=None)
 _HANDLING = "frontline.handling"
+# The session of any update being handled (bot.fsm_storage writes dialog state in it).
+update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
+
+
+def current_update_session() -> AsyncSession | None:
+    return update_session.get()
 
 
 async def in_customer_update(
@@ -70,7 +76,11 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.sessionmaker() as session:
             data["session"] = session
             data["lookups"] = Lookups()
-            result = await handler(event, data)
+            token = update_session.set(session)
+            try:
+                result = await handler(event, data)
+            finally:
+                update_session.reset(token)
             deferred = take_pending(session)
             await session.commit()
         await self.writer.write(deferred)

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.config import Settings, load_settings
 from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.limits import Limits
 from bot.sandbox.web import build_web_app
 from bot.sandbox.world import SANDBOX_TOKEN, World
 
@@ -62,7 +63,10 @@ class Sandbox:
         from bot.i18n import Translator
         from bot.web import start_site
 
-        emulator = TelegramEmulator(token=SANDBOX_TOKEN, username="frontline_sandbox_bot")
+        # Telegram's flood limits hold here too: what a newcomer sees is what production does.
+        emulator = TelegramEmulator(
+            token=SANDBOX_TOKEN, username="frontline_sandbox_bot", limits=Limits()
+        )
         await emulator.start()
         world = World.create(emulator)
         app = await build_app(sandbox_settings(world, emulator))

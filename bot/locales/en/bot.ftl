@@ -22,7 +22,7 @@ rating-already = Your rating is already saved, thank you.
 content-unsupported = For now I understand only text. Describe your question in words — or ask for an operator, who can look at your attachment.
 content-too-long = That is a very long message — I read its beginning. If the question is complex, an operator may help better.
 
-error-generic = Something went wrong, but your message is saved. Please try again or ask for an operator: /operator
+error-generic = Something went wrong on our side. Please send your message again or ask for an operator: /operator
 
 cmd-start = Start over
 cmd-operator = Talk to an operator
@@ -175,6 +175,7 @@ handoff-banned = Your messages are no longer accepted.
 rating-comment-ask = If you like, write a few words — what went well or what we should improve. Or /cancel.
 rating-comment-thanks = Thank you, passed on to the team!
 content-not-delivered = This message could not be passed to the operator ({ $kind }). Please try text or a photo.
+handoff-not-delivered = ⚠️ Your message could not be passed to the operator. Please send it again a little later.
 
 # Weekly statistics (admins).
 cmd-stats = Weekly statistics

@@ -99,7 +99,7 @@ async def asks_again_during_ticket(
 ) -> None:
     """«оператор, где вы?» while a ticket is open: the words go to the operator like any other
     message, and the customer is reminded where the request stands."""
-    await customer_message_to_ticket(message, session, customer, ticket, t, desk, album)
+    await customer_message_to_ticket(message, session, customer, ticket, desk, album)
     await message.answer(t("handoff-already-open", ticket=ticket.id))
 
 

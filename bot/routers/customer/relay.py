@@ -1,17 +1,14 @@
 """While a ticket is open, everything the customer sends goes to its topic (albums together,
 edits mirrored, replies pointing at the right message)."""
 
-import html
 import logging
 
 from aiogram import Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.content import content_type
 from bot.filters import HasOpenTicket
-from bot.i18n import Texts
 from handoff.desk import Desk
 from storage.models import Customer, Ticket
 
@@ -23,22 +20,12 @@ async def customer_message_to_ticket(
     session: AsyncSession,
     customer: Customer,
     ticket: Ticket,
-    t: Texts,
     desk: Desk,
     album: list[Message] | None = None,
 ) -> None:
-    kind = content_type(message)
-    try:
-        await desk.to_staff(session, ticket, customer, album or [message])
-    except TelegramBadRequest as exc:
-        if "can't be copied" not in exc.message.lower():
-            raise
-        # Nothing is dropped silently: both sides learn what could not be relayed.
-        await desk.say(session, ticket, desk.staff("staff-customer-not-copyable", kind=kind))
-        await message.answer(t("content-not-delivered", kind=html.escape(kind)))
-    except TelegramAPIError as exc:
-        log.error("relay to ticket %s failed: %s", ticket.id, type(exc).__name__)
-        await message.answer(t("error-generic"))
+    # Queued with this update's writes; if it cannot be delivered, both sides are told
+    # (handoff.outbox).
+    await desk.to_staff(session, ticket, customer, album or [message])
 
 
 async def customer_edit_to_ticket(message: Message, session: AsyncSession, desk: Desk) -> None:

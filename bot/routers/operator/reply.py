@@ -4,13 +4,12 @@
 import logging
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.content import content_type
 from bot.filters import InTicketTopic
 from handoff.desk import Desk
 from storage import events
@@ -48,17 +47,9 @@ async def operator_reply_in_topic(
     if ticket.status == TicketStatus.CLOSED:
         await message.reply(desk.staff("staff-ticket-not-open", ticket=ticket.id))
         return
-    try:
-        await desk.to_customer(session, ticket, album or [message])
-    except TelegramBadRequest as exc:
-        if "can't be copied" in exc.message.lower():
-            await message.reply(desk.staff("staff-not-copyable", kind=content_type(message)))
-            return
-        log.error("relay to customer of ticket %s failed: %s", ticket.id, exc.message)
-        await message.reply(desk.staff("staff-delivery-failed", error=type(exc).__name__))
-    except TelegramAPIError as exc:
-        log.error("relay to customer of ticket %s failed: %s", ticket.id, type(exc).__name__)
-        await message.reply(desk.staff("staff-delivery-failed", error=type(exc).__name__))
+    # Queued with this update's writes; if it cannot be delivered, the topic is told
+    # (handoff.outbox).
+    await desk.to_customer(session, ticket, album or [message])
 
 
 async def internal_note(

@@ -1,0 +1,143 @@
+"""Nothing lost on the way out: relays are queued in the database with the change that causes
+them and sent by the outbox, through 429s, Bot API outages and restarts, in order; what
+cannot be delivered is told to the side that wrote it. Time moves on the injected clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
+from storage.models import Outbox, OutboxState
+from tests.conftest import FakeClock, Launch, RunningBot
+
+
+async def open_ticket(customer: Customer, staff: StaffGroup) -> Any:
+    customer.send("/operator")
+    await customer.receives(where=lambda m: "#" in (m.get("text") or ""))
+    return await staff.new_topic(name=customer.name)
+
+
+async def rows(bot: RunningBot) -> list[Outbox]:
+    async with bot.sessionmaker() as session:
+        return list(await session.scalars(select(Outbox).order_by(Outbox.id)))
+
+
+def copies_to(emulator: TelegramEmulator, chat_id: int) -> list[str]:
+    return [m.get("text", "") for m in emulator.chat_messages(chat_id, from_bot=True)]
+
+
+async def test_429s_on_an_operators_reply_delay_it_but_never_drop_it(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=429, retry_after=1, times=3)
+    olga.says_in(topic.thread_id, "первый ответ")
+    olga.says_in(topic.thread_id, "второй ответ")
+    await alice.receives("второй ответ")
+    await bot.settled()
+    texts = copies_to(emulator, alice.id)
+    assert texts.count("первый ответ") == 1 and texts.count("второй ответ") == 1
+    assert texts.index("первый ответ") < texts.index("второй ответ")
+
+
+async def test_a_bot_api_outage_on_a_reply_delivers_it_after_in_order(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    clock: FakeClock,
+) -> None:
+    bot = await launch(delivery={"max_attempts": 1})
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=502, description="Bad Gateway", times=4)
+    olga.says_in(topic.thread_id, "ответ во время сбоя")
+    olga.says_in(topic.thread_id, "и ещё один")
+    await bot.settled()
+    assert "ответ во время сбоя" not in copies_to(emulator, alice.id)
+    waiting = [r for r in await rows(bot) if r.chat_id == alice.id]
+    assert [r.state for r in waiting] == [OutboxState.PENDING, OutboxState.PENDING]
+    for _ in range(4):  # the outage lasts; each retry waits longer, on the clock
+        clock.advance(minutes=15)
+        bot.app.outbox.wake()
+        await bot.settled()
+    await alice.receives("и ещё один")
+    texts = copies_to(emulator, alice.id)
+    assert texts.count("ответ во время сбоя") == 1 and texts.count("и ещё один") == 1
+    assert texts.index("ответ во время сбоя") < texts.index("и ещё один")
+    assert not any("Не удалось" in t for t in copies_to(emulator, staff.id))
+
+
+async def test_an_outage_longer_than_a_day_is_told_to_the_operator_in_the_topic(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    clock: FakeClock,
+) -> None:
+    bot = await launch(delivery={"max_attempts": 1, "give_up_after_hours": 24})
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=502, description="Bad Gateway", times=1000)
+    olga.says_in(topic.thread_id, "ответ, который не дойдёт")
+    await bot.settled()
+    clock.advance(hours=25)
+    bot.app.outbox.wake()
+    notice = await staff.receives_in(topic.thread_id, "Не удалось доставить сообщение клиенту")
+    assert "Bad Gateway" in notice["text"]
+    assert [r.state for r in await rows(bot) if r.chat_id == alice.id] == [OutboxState.FAILED]
+
+
+async def test_a_customers_message_that_cannot_reach_the_topic_is_told_to_the_customer(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    clock: FakeClock,
+) -> None:
+    bot = await launch(delivery={"max_attempts": 1, "give_up_after_hours": 1})
+    alice = make_customer()
+    await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=503, description="Service Unavailable", times=1000)
+    alice.send("где мой заказ?")
+    await bot.settled()
+    assert not any("Не удалось" in t for t in alice.texts())  # not yet: it is retried
+    clock.advance(hours=2)
+    bot.app.outbox.wake()
+    await alice.receives("не удалось передать оператору")
+
+
+async def test_a_reply_queued_before_a_restart_is_sent_after_it_once(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    clock: FakeClock,
+) -> None:
+    first = await launch(delivery={"max_attempts": 1})
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    topic = await open_ticket(alice, staff)
+    emulator.fail("copyMessage", code=502, description="Bad Gateway", times=1000)
+    olga.says_in(topic.thread_id, "ответ до перезапуска")
+    await first.settled()
+    first.app.stop()
+    await first.task
+    await first.app.close()
+    emulator.failures.clear()  # Telegram is back while the bot is down
+    clock.advance(minutes=10)
+    second = await launch()
+    await alice.receives("ответ до перезапуска")
+    await second.settled()
+    assert copies_to(emulator, alice.id).count("ответ до перезапуска") == 1

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.middlewares.db import Lookups
 from storage import customers, tickets
+from storage.models import TicketStatus
 
 
 def run_filters_inline(root: Router) -> None:
@@ -40,6 +41,9 @@ def _inline(item: FilterObject) -> None:
         return check(*args, **kwargs)
 
     item.callback, item.awaitable = inline, True
+
+
+TICKET_IN_NAME = re.compile(r"#(\d{1,12})\b")  # "🆕 #12 · Алиса · Доставка" (staff-topic-name)
 
 
 class HasOpenTicket(BaseFilter):
@@ -91,3 +95,24 @@ class AsksForPerson(BaseFilter):
         if self._pattern is None or not message.text:
             return False
         return self._pattern.search(message.text) is not None
+
+
+class InUnknownTopic(BaseFilter):
+    """Passes for a message in a forum topic no ticket owns (InTicketTopic did not match);
+    provides `named`: the open ticket whose number the topic's name carries and that has no
+    topic of its own (a topic made just before a crash), else None."""
+
+    async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
+        thread = message.message_thread_id
+        if not message.is_topic_message or thread is None or thread == 1:
+            return False
+        if await tickets.by_thread(session, thread) is not None:
+            return False
+        created = message.reply_to_message.forum_topic_created if message.reply_to_message else None
+        found = TICKET_IN_NAME.search(created.name) if created is not None else None
+        named = await tickets.get(session, int(found.group(1))) if found else None
+        if named is not None and (
+            named.thread_id is not None or named.status == TicketStatus.CLOSED
+        ):
+            named = None
+        return {"named": named}

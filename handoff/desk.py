@@ -189,6 +189,12 @@ class Desk:
             except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
                 log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
 
+    async def link_topic(self, session: AsyncSession, ticket: Ticket, thread_id: int) -> None:
+        """Make an existing topic the ticket's (found by the number in its name)."""
+        ticket.thread_id, ticket.topic_shown = thread_id, None
+        events.ticket_event(session, "topic_linked", self.now(), ticket, thread_id=thread_id)
+        await self.refresh(session, ticket)  # the name shows the ticket's state again
+
     def topic_name(self, ticket: Ticket, customer: Customer) -> str:
         name = self.staff(
             "staff-topic-name",

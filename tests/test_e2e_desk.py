@@ -663,3 +663,38 @@ async def test_a_card_shows_only_the_latest_state_and_catches_up_after_a_restart
     await again.settled()
     assert len(emulator.calls_of("editMessageText")) == edits + 1
     assert len(emulator.calls_of("editForumTopic")) == 1
+
+
+async def test_a_topic_no_ticket_owns_says_so_and_one_named_after_a_ticket_is_linked(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    olga = staff.operator("Ольга")
+    chat = await emulator.api_createforumtopic({"chat_id": staff.id, "name": "Болталка"})
+    olga.says_in(chat["message_thread_id"], "всем привет")
+    await staff.receives_in(chat["message_thread_id"], "не связана ни с одним обращением")
+    olga.says_in(chat["message_thread_id"], "и ещё раз")  # told once, not on every message
+    await bot.settled()
+    told = [
+        m
+        for m in staff.topic_messages(chat["message_thread_id"])
+        if "не связана" in m.get("text", "")
+    ]
+    assert len(told) == 1
+
+    # A crash right after the topic was made: its thread id was never recorded.
+    alice = make_customer()
+    topic = await open_ticket(alice, staff)
+    await bot.settled()
+    async with bot.sessionmaker() as session:
+        ticket = (await session.scalars(select(Ticket))).one()
+        ticket.thread_id = None
+        await session.commit()
+    olga.says_in(topic.thread_id, "ваш заказ в пути")
+    await alice.receives("ваш заказ в пути")
+    await staff.receives_in(topic.thread_id, "теперь у обращения #1")
+    alice.send("спасибо")
+    await staff.receives_in(topic.thread_id, "спасибо")
+    assert len(staff.topics()) == 2  # Болталка and the ticket's: no second topic for #1

@@ -29,7 +29,7 @@ from bot.routers.customer import (
     relay,
     start,
 )
-from bot.routers.operator import card, close, commands, membership, reply
+from bot.routers.operator import card, close, commands, membership, reply, unknown_topic
 
 
 def build_root_router(settings: Settings, translator: Translator, clock: Clock) -> Router:
@@ -75,6 +75,7 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
         card.build_router(),
         commands.build_router(),
         reply.build_router(),
+        unknown_topic.build_router(),
         callback.build_staff_router(),
     )
 

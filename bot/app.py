@@ -44,6 +44,7 @@ from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
 from bot.polling import ConfirmAfterHandling
 from bot.preflight import StartupError, prepare_database_dir
+from bot.quarantine import Quarantine
 from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
@@ -80,6 +81,7 @@ class App:
     sla_watcher: SlaWatcher
     refresher: DisplayRefresher
     outbox: OutboxSender
+    quarantine: Quarantine
     delivery: DeliveryMiddleware
     reporter: WeeklyReporter
 
@@ -106,6 +108,7 @@ class App:
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             stop=self.stopping,
             outage=self.health.outage,
+            quarantine=self.quarantine,
         )
         runners = await self._start_http(webhook=False)
         try:
@@ -154,6 +157,7 @@ class App:
                 if webhook
                 else None,
                 self.health.outage,
+                self.quarantine,
             )
             bound = await self._listen(app, server.host, self.http_port or server.port, "port")
             if bound is not None:
@@ -186,6 +190,8 @@ class App:
             asyncio.create_task(self.refresher.run()),
             asyncio.create_task(self.outbox.run()),
         ]
+        if self.settings.quarantine_check_interval > 0:
+            background.append(asyncio.create_task(self.quarantine.run(self.dispatcher, self.bot)))
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
         if self.settings.sla.check_interval > 0:
@@ -384,6 +390,10 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher["reporter"] = reporter
     in_flight = InFlight()
     metrics = Metrics()
+    quarantine = Quarantine(
+        sessionmaker, clock, admin_notifier, interval=settings.quarantine_check_interval
+    )
+    dispatcher["quarantine"] = quarantine
     journal = UpdateJournalMiddleware(clock)
     outbox_sender = OutboxSender(
         sessionmaker,
@@ -422,6 +432,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         ),
         refresher=DisplayRefresher(sessionmaker, desk),
         outbox=outbox_sender,
+        quarantine=quarantine,
         delivery=delivery,
         reporter=reporter,
         metrics=metrics,

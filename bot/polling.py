@@ -29,6 +29,7 @@ from aiogram.types import Update
 from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
+from bot.quarantine import Quarantine
 from storage.outage import Outage, is_outage
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,10 @@ class ConfirmAfterHandling:
         limit: int = 100,
         stop: asyncio.Event | None = None,
         outage: Outage | None = None,
+        quarantine: Quarantine | None = None,
     ) -> None:
         self.bot = bot
+        self.quarantine = quarantine
         self.dispatcher = dispatcher
         self.timeout = timeout
         self.allowed_updates = allowed_updates
@@ -128,9 +131,11 @@ class ConfirmAfterHandling:
                 update = Update.model_validate(raw, context={"bot": self.bot})
             except ValidationError as exc:
                 # An update this aiogram cannot read (another Bot API version's shape) must
-                # not stop the loop, nor come back after every restart: it is confirmed.
-                log.error("update %s cannot be parsed (%s errors); skipped", uid, exc.error_count())
-                self._finished.add(uid)
+                # not stop the loop, nor come back after every restart: it is quarantined,
+                # then confirmed.
+                log.error("update %s cannot be parsed (%s errors)", uid, exc.error_count())
+                error = f"cannot be parsed: {exc.error_count()} errors, first at {_where(exc)}"
+                self._running[uid] = asyncio.create_task(self._quarantine(uid, raw, error))
                 continue
             self._running[uid] = asyncio.create_task(self._handle(update))
         floor = self.offset or 0
@@ -156,6 +161,21 @@ class ConfirmAfterHandling:
         finally:
             del self._running[uid]
             if uid not in self._abandoned and uid not in self._retry:
+                self._finished.add(uid)
+            self._progress.set()
+
+    async def _quarantine(self, uid: int, raw: dict[str, Any], error: str) -> None:
+        try:
+            if self.quarantine is not None:
+                await self.quarantine.keep(uid, raw, error)
+        except Exception as exc:
+            if is_outage(exc):
+                self._held_back(uid, exc)  # kept once the database is back, not lost
+            else:
+                log.error("update %s not quarantined: %s", uid, type(exc).__name__)
+        finally:
+            del self._running[uid]
+            if uid not in self._retry:
                 self._finished.add(uid)
             self._progress.set()
 
@@ -235,6 +255,11 @@ class ConfirmAfterHandling:
             # timeout=0, limit=1: only moves the offset; what it returns stays unconfirmed.
             with contextlib.suppress(PollError, ClientError, TimeoutError, OSError, ValueError):
                 await self._get_updates(0, limit=1)
+
+
+def _where(exc: ValidationError) -> str:
+    errors = exc.errors()
+    return ".".join(str(p) for p in errors[0]["loc"]) if errors else "?"
 
 
 class PollError(Exception):

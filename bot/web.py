@@ -19,11 +19,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import ClientError, web
+from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.metrics import CONTENT_TYPE, Metrics
+from bot.quarantine import Quarantine
 from nlu.rasa_client import RasaClient, rasa_status
 from storage.outage import Outage, is_outage
 
@@ -84,15 +86,32 @@ class WebhookHandler(SimpleRequestHandler):
     traceback, and an update the database could not take gets 503 (Telegram sends it again).
     Answered only after the update is handled (handle_in_background=False)."""
 
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, outage: Outage) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        bot: Bot,
+        secret: str,
+        outage: Outage,
+        quarantine: Quarantine | None = None,
+    ) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
         self.outage = outage  # the one /healthz reads, wherever that is served
+        self.quarantine = quarantine
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        body: Any = None
         try:
             body = json.loads(await request.read())
             update = Update.model_validate(body, context={"bot": bot})
         except (ValueError, RecursionError) as exc:  # JSONDecodeError, ValidationError
+            uid = body.get("update_id") if isinstance(body, dict) else None
+            if isinstance(exc, ValidationError) and isinstance(uid, int) and self.quarantine:
+                # An update in a shape this aiogram cannot read: kept aside, and Telegram is
+                # told it arrived, so it does not come back again and again.
+                await self.quarantine.keep(
+                    uid, body, f"cannot be parsed: {exc.error_count()} errors"
+                )
+                return web.json_response({})
             log.warning(
                 "webhook: refused a body that is not a Telegram update (%s)", type(exc).__name__
             )
@@ -116,6 +135,7 @@ def build_web_app(
     metrics: Metrics | None,
     webhook: tuple[Dispatcher, Bot, str, str] | None = None,
     outage: Outage | None = None,
+    quarantine: Quarantine | None = None,
 ) -> web.Application:
     """`webhook` = (dispatcher, bot, path, secret token) in webhook mode; health and metrics
     are left out where they have a server of their own (server.metrics_port)."""
@@ -126,7 +146,8 @@ def build_web_app(
         dispatcher, bot, path, secret = webhook
         # Answered only after the update is handled: Telegram redelivers what got no 200,
         # and keeps one update per chat in flight, so each chat stays in order across replicas.
-        WebhookHandler(dispatcher, bot, secret, outage or Outage()).register(app, path=path)
+        handler = WebhookHandler(dispatcher, bot, secret, outage or Outage(), quarantine)
+        handler.register(app, path=path)
     return app
 
 

@@ -263,3 +263,18 @@ class DialogState(Base):
     state: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+class Quarantined(Base):
+    """An update that could not be parsed or handled: kept with its error, out of the way of
+    the others, until an admin replays it (`python -m storage quarantine --replay ID`)."""
+
+    __tablename__ = "quarantine"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str] = mapped_column(String(300))
+    quarantined_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=1)
+    replay_requested: Mapped[bool] = mapped_column(default=False)
+    replayed_at: Mapped[datetime | None]

@@ -124,6 +124,7 @@ def settings_for(
             "kb": {"reload_interval": 0},
             # Likewise the SLA checks (SlaWatcher.check).
             "sla": {"check_interval": 0},
+            "quarantine_check_interval": 0,  # replays driven by hand (Quarantine.replay)
             "stats": {"schedule_interval": 0, "export_dir": str(tmp_path / "exports")},
             # No HTTP server unless a test asks for one: tests run side by side.
             "server": {"port": 0},

@@ -7,6 +7,7 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
 from bot.i18n import Translator, pick_language
+from bot.quarantine import Quarantine
 from storage.outage import is_outage
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def build_router(translator: Translator, default_language: str) -> Router:
         return not is_outage(event.exception)
 
     @router.errors(not_an_outage)
-    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+    async def on_error(event: ErrorEvent, bot: Bot, quarantine: Quarantine) -> None:
         # Ids and the exception's type and message; database errors carry no parameters
         # (hide_parameters), Bot API errors no customer text.
         log.error(
@@ -31,6 +32,12 @@ def build_router(translator: Translator, default_language: str) -> Router:
             type(event.exception).__name__,
             exc_info=event.exception,
         )
+        # Kept aside for a replay once the cause is fixed; the admins are told once.
+        raw = event.update.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        try:
+            await quarantine.keep(event.update.update_id, raw, type(event.exception).__name__)
+        except Exception as exc:  # the customer must still be told below
+            log.error("update %s not quarantined: %s", event.update.update_id, type(exc).__name__)
         query = event.update.callback_query
         if query is not None:
             try:

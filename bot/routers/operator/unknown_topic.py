@@ -5,7 +5,10 @@ message goes to the customer."""
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +17,15 @@ from bot.routers.operator.reply import RELAYABLE
 from handoff.desk import Desk
 from storage.models import Ticket
 
+log = logging.getLogger(__name__)
 TOLD_MAX = 10_000  # topics told about, remembered per process
+
+
+async def _tell(message: Message, text: str) -> None:
+    try:
+        await message.reply(text)
+    except TelegramBadRequest as exc:  # the topic was deleted meanwhile: nobody to tell
+        log.info("topic %s: notice not sent (%s)", message.message_thread_id, exc.message)
 
 
 def build_router() -> Router:
@@ -28,14 +39,14 @@ def build_router() -> Router:
         if named is not None:
             await desk.link_topic(session, named, thread)
             await desk.to_customer(session, named, [message])
-            await message.reply(desk.staff("staff-topic-linked", ticket=named.id))
+            await _tell(message, desk.staff("staff-topic-linked", ticket=named.id))
             return
         if thread in told:
             return
         if len(told) >= TOLD_MAX:
             told.clear()
         told.add(thread)
-        await message.reply(desk.staff("staff-topic-unknown"))
+        await _tell(message, desk.staff("staff-topic-unknown"))
 
     router = Router(name="operator.unknown_topic")
     router.message.register(

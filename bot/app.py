@@ -38,7 +38,7 @@ from bot.middlewares.albums import AlbumMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.journal import UpdateJournalMiddleware
-from bot.middlewares.locks import ChatLockMiddleware
+from bot.middlewares.locks import ChatLockMiddleware, TicketLockMiddleware
 from bot.middlewares.slots import CONNECTIONS_PER_UPDATE, SlotsMiddleware
 from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
@@ -412,7 +412,12 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     # Inside the lock: awaiting the journal before it would let a chat's updates overtake
     # each other. An album is journaled under its first part's update.
     dispatcher.update.outer_middleware(journal)
-    dispatcher.include_router(build_root_router(settings, translator, clock))
+    root = build_root_router(settings, translator, clock)
+    # Inner: after the filters found the update's ticket (bot.middlewares.locks).
+    ticket_locks = TicketLockMiddleware(redis)
+    for observer in (root.message, root.edited_message, root.callback_query):
+        observer.middleware(ticket_locks)
+    dispatcher.include_router(root)
     return App(
         bot=bot,
         dispatcher=dispatcher,

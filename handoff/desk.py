@@ -1,8 +1,11 @@
 """The operator desk: tickets with a forum topic (or a reply chain when the staff group is not a
 forum), relay both ways, take / close / reopen, ratings.
 
-SQLite allows one writer at a time, so every method commits before it talks to Telegram:
-no transaction is ever held open across network I/O.
+Relays, notices and the closing messages are queued in the outbox (storage.outbox) with the
+change that causes them and sent by handoff.outbox; cards and topic names follow in the
+background (handoff.refresher). Only opening a topic talks to Telegram from here, and it
+commits first: SQLite allows one writer at a time, so no transaction is held across network
+I/O.
 """
 
 from __future__ import annotations

@@ -41,8 +41,8 @@ from storage.outage import is_outage
 log = logging.getLogger(__name__)
 # A claimed row is its sender's until then, renewed while it is being sent; a sender that
 # died holds its row back this long at most.
-LEASE = timedelta(seconds=30)
-HEARTBEAT = 10.0  # seconds between renewals
+LEASE = timedelta(seconds=10)
+HEARTBEAT = 3.0  # seconds between renewals
 RETRY_MIN, RETRY_MAX = 5.0, 600.0  # seconds between attempts after 5xx and network errors
 TOPIC_METHODS = {"CloseForumTopic", "ReopenForumTopic"}
 REPLYING = {"SendMessage", "CopyMessage"}
@@ -83,6 +83,7 @@ class OutboxSender:
         try:
             while True:
                 await self.wakeup.wait()
+                self._scanning = True  # busy from the wake-up until the lanes are started
                 self.wakeup.clear()
                 try:
                     pause = await self._start_lanes()
@@ -91,6 +92,8 @@ class OutboxSender:
                         "outbox not read (%s)", type(exc).__name__, exc_info=not is_outage(exc)
                     )
                     pause = RETRY_MIN
+                finally:
+                    self._scanning = False
                 if not self.busy:
                     for listener in self.listeners:
                         listener()
@@ -148,9 +151,12 @@ class OutboxSender:
         """While a send waits (the group's minute, a long retry_after), the row stays ours."""
         while True:
             await asyncio.sleep(HEARTBEAT)
-            async with self.sessionmaker() as session:
-                await outbox.extend_claim(session, row_id, self.clock.now() + LEASE)
-                await session.commit()
+            try:
+                async with self.sessionmaker() as session:
+                    await outbox.extend_claim(session, row_id, self.clock.now() + LEASE)
+                    await session.commit()
+            except Exception as exc:  # the next beat tries again; the lease is 3 beats long
+                log.warning("outbox row %s: claim not renewed (%s)", row_id, type(exc).__name__)
 
     async def _send(self, session: AsyncSession, row: Outbox) -> None:
         if row.attempts > 1 and await self._already_sent(session, row):
@@ -163,6 +169,13 @@ class OutboxSender:
             return
         except TelegramAPIError as exc:
             await self._give_up(session, row, exc)
+            return
+        except Exception as exc:
+            if is_outage(exc):
+                raise  # the lane waits for the database; the row stays claimed, then due
+            # A bug (parameters Telegram's methods refuse, say): trying again cannot help.
+            log.exception("outbox row %s (%s) failed", row.id, row.method)
+            self._fail(session, row, type(exc).__name__)
             return
         if (
             row.source_chat_id is not None
@@ -213,7 +226,7 @@ class OutboxSender:
     def _retry_or_give_up(self, session: AsyncSession, row: Outbox, exc: TelegramAPIError) -> None:
         now = self.clock.now()
         if now - row.created_at >= self.give_up_after:
-            self._fail(session, row, exc)
+            self._fail(session, row, exc.message)
             return
         pause = min(RETRY_MAX, RETRY_MIN * 2 ** max(0, row.attempts - 1))
         if isinstance(exc, TelegramRetryAfter):
@@ -231,26 +244,26 @@ class OutboxSender:
             if ticket is not None:
                 ticket.customer.is_blocked = True
                 events.ticket_event(session, "customer_blocked", self.clock.now(), ticket)
-        self._fail(session, row, exc)
+        self._fail(session, row, exc.message)
 
-    def _fail(self, session: AsyncSession, row: Outbox, exc: TelegramAPIError) -> None:
-        outbox.failed(row, f"{type(exc).__name__}: {exc.message}")
+    def _fail(self, session: AsyncSession, row: Outbox, reason: str) -> None:
+        outbox.failed(row, reason)
         self.failed += 1
-        log.error("outbox row %s (%s) not delivered: %s", row.id, row.method, type(exc).__name__)
-        self._tell_sender(session, row, exc)
+        log.error("outbox row %s (%s) not delivered", row.id, row.method)
+        self._tell_sender(session, row, reason)
 
-    def _tell_sender(self, session: AsyncSession, row: Outbox, exc: TelegramAPIError) -> None:
+    def _tell_sender(self, session: AsyncSession, row: Outbox, reason: str) -> None:
         """The side that wrote learns, in its own chat, that the other did not get it."""
         if row.ticket_id is None or row.failure_notice is None:
             return
         ticket_id = row.ticket_id
         now = self.clock.now()
-        uncopyable = "can't be copied" in exc.message.lower()
+        uncopyable = "can't be copied" in reason.lower()
         if row.failure_notice == "staff":
             text = (
                 self.desk.staff("staff-not-copyable", kind=row.params.get("_kind", "?"))
                 if uncopyable
-                else self.desk.staff("staff-delivery-failed", error=html.escape(exc.message))
+                else self.desk.staff("staff-delivery-failed", error=html.escape(reason))
             )
             self.desk.say_later(session, ticket_id, text)
             return

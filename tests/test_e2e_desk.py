@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.middlewares.locks import TicketLockMiddleware
 from bot.sandbox.emulator import JSON, TelegramEmulator
 from bot.sandbox.people import Customer, Operator, StaffGroup, buttons
 from handoff.sla import SlaWatcher
@@ -698,3 +699,44 @@ async def test_a_topic_no_ticket_owns_says_so_and_one_named_after_a_ticket_is_li
     alice.send("спасибо")
     await staff.receives_in(topic.thread_id, "спасибо")
     assert len(staff.topics()) == 2  # Болталка and the ticket's: no second topic for #1
+
+
+async def test_updates_of_one_ticket_never_interleave_and_see_each_others_changes(
+    bot: RunningBot,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+) -> None:
+    """A customer's message and an operator's /close on the same ticket come from two chats,
+    so the chat locks let them run at once: the ticket's lock makes the second wait for the
+    first and act on the state it left (a relay after a close must not reopen the status)."""
+    alice = make_customer()
+    await open_ticket(alice, staff)
+    await bot.settled()
+    locks = TicketLockMiddleware()
+    first_in = asyncio.Event()
+    release = asyncio.Event()
+    seen: list[str] = []
+
+    async def closing(_event: Any, data: dict[str, Any]) -> None:
+        first_in.set()
+        await release.wait()
+        ticket = data["ticket"]
+        ticket.status, ticket.closed_at = TicketStatus.CLOSED, datetime.now(UTC)
+        await data["session"].commit()
+
+    async def relaying(_event: Any, data: dict[str, Any]) -> None:
+        seen.append(data["ticket"].status)
+
+    async def run(handler: Any) -> None:
+        async with bot.sessionmaker() as session:
+            ticket = (await session.scalars(select(Ticket))).one()
+            await locks(handler, object(), {"ticket": ticket, "session": session})  # type: ignore[arg-type]
+
+    close = asyncio.create_task(run(closing))
+    await first_in.wait()
+    relay = asyncio.create_task(run(relaying))
+    await asyncio.sleep(0)
+    assert seen == []  # waiting for the ticket
+    release.set()
+    await asyncio.gather(close, relay)
+    assert seen == [TicketStatus.CLOSED]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.sandbox.emulator import TelegramEmulator
@@ -30,19 +31,21 @@ def copies_to(emulator: TelegramEmulator, chat_id: int) -> list[str]:
     return [m.get("text", "") for m in emulator.chat_messages(chat_id, from_bot=True)]
 
 
+@pytest.mark.parametrize("refusals", [3, pytest.param(20, marks=pytest.mark.slow)])
 async def test_429s_on_an_operators_reply_delay_it_but_never_drop_it(
     bot: RunningBot,
     make_customer: Callable[..., Customer],
     staff: StaffGroup,
     emulator: TelegramEmulator,
+    refusals: int,
 ) -> None:
     alice = make_customer()
     olga = staff.operator("Ольга")
     topic = await open_ticket(alice, staff)
-    emulator.fail("copyMessage", code=429, retry_after=1, times=3)
+    emulator.fail("copyMessage", code=429, retry_after=1, times=refusals)
     olga.says_in(topic.thread_id, "первый ответ")
     olga.says_in(topic.thread_id, "второй ответ")
-    await alice.receives("второй ответ")
+    await alice.receives("второй ответ", timeout=refusals + 10)
     await bot.settled()
     texts = copies_to(emulator, alice.id)
     assert texts.count("первый ответ") == 1 and texts.count("второй ответ") == 1

@@ -1,9 +1,10 @@
 """Serialise updates per chat (and forum topic) so a customer's messages keep their order
-and a burst of first messages cannot race to open two tickets.
+and a burst of first messages cannot race to open two tickets; and per ticket, so that a
+customer's message and an operator's /close on the same ticket never interleave.
 
-Within a process an asyncio lock queues a chat's updates in arrival order. With Redis
-(replicas), the holder of the local lock also takes a Redis lock for the chat, so two
-replicas never handle the same chat at once.
+Within a process an asyncio lock queues the holders of a key in arrival order. With Redis
+(replicas), the holder of the local lock also takes a Redis lock for the key, so two replicas
+never hold it at once.
 """
 
 from __future__ import annotations
@@ -17,17 +18,55 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, User
 from redis.asyncio import Redis
 from redis.exceptions import LockError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-# A replica that dies holding a chat's lock frees it after this long.
+from storage.models import Ticket
+
+# A replica that dies holding a lock frees it after this long.
 REDIS_LOCK_TTL = 60.0
-REDIS_LOCK_POLL = 0.005  # seconds between attempts while another replica holds the chat
+REDIS_LOCK_POLL = 0.005  # seconds between attempts while another replica holds the key
+
+
+class KeyedLocks:
+    def __init__(self, redis: Redis | None, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        # key -> (lock, number of holders and waiters); dropped at zero.
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock, self._shared(key):
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    @contextlib.asynccontextmanager
+    async def _shared(self, key: str) -> AsyncIterator[None]:
+        if self.redis is None:
+            yield
+            return
+        lock = self.redis.lock(
+            f"{self.prefix}:{key}", timeout=REDIS_LOCK_TTL, sleep=REDIS_LOCK_POLL
+        )
+        await lock.acquire()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(LockError):  # expired meanwhile: nothing left to free
+                await lock.release()
 
 
 class ChatLockMiddleware(BaseMiddleware):
     def __init__(self, redis: Redis | None = None) -> None:
-        self.redis = redis
-        # key -> (lock, number of updates holding or waiting for it); dropped at zero.
-        self._locks: dict[tuple[int, int | None], tuple[asyncio.Lock, int]] = {}
+        self.locks = KeyedLocks(redis, "frontline:chat-lock")
 
     async def __call__(
         self,
@@ -38,33 +77,33 @@ class ChatLockMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         user: User | None = data.get("event_from_user")
         if chat is not None:
-            key: tuple[int, int | None] = (chat.id, data.get("event_thread_id"))
+            key = f"{chat.id}:{data.get('event_thread_id') or 0}"
         elif user is not None:
-            key = (user.id, None)
+            key = f"{user.id}:0"
         else:
             return await handler(event, data)
-        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock, self._shared(key):
-                return await handler(event, data)
-        finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+        async with self.locks.hold(key):
+            return await handler(event, data)
 
-    @contextlib.asynccontextmanager
-    async def _shared(self, key: tuple[int, int | None]) -> AsyncIterator[None]:
-        if self.redis is None:
-            yield
-            return
-        name = f"frontline:chat-lock:{key[0]}:{key[1] or 0}"
-        lock = self.redis.lock(name, timeout=REDIS_LOCK_TTL, sleep=REDIS_LOCK_POLL)
-        await lock.acquire()
-        try:
-            yield
-        finally:
-            with contextlib.suppress(LockError):  # expired meanwhile: nothing left to free
-                await lock.release()
+
+class TicketLockMiddleware(BaseMiddleware):
+    """An inner middleware: runs once the filters have found the update's ticket, holds that
+    ticket's lock around the handler, and reloads the ticket under it, so the handler acts on
+    its latest state (a relay after a /close sees the ticket closed)."""
+
+    def __init__(self, redis: Redis | None = None) -> None:
+        self.locks = KeyedLocks(redis, "frontline:ticket-lock")
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        ticket = data.get("ticket")
+        session = data.get("session")
+        if not isinstance(ticket, Ticket) or not isinstance(session, AsyncSession):
+            return await handler(event, data)
+        async with self.locks.hold(str(ticket.id)):
+            await session.refresh(ticket)
+            return await handler(event, data)

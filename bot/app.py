@@ -30,7 +30,7 @@ from bot.admins import AdminNotifier
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import DeliveryMiddleware
-from bot.fsm_storage import DatabaseStorage
+from bot.fsm_storage import DatabaseStorage, OrderedReads
 from bot.i18n import Translator
 from bot.kbwatch import KBWatcher
 from bot.metrics import Metrics
@@ -207,6 +207,7 @@ class App:
         try:
             await main
         finally:
+            await self.outbox.stop(SHUTDOWN_GRACE)
             for task in background:
                 task.cancel()
             await asyncio.gather(*background, return_exceptions=True)
@@ -364,7 +365,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         RedisStorage(redis) if redis is not None else DatabaseStorage(sessionmaker, clock)
     )
     dispatcher = Dispatcher(
-        storage=storage,
+        storage=OrderedReads(storage),
         settings=settings,
         clock=clock,
         kb=kb,

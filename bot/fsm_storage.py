@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.middlewares.db import current_update_session
+from bot.middlewares.locks import KeyedLocks
 from storage import dialogs
 
 
@@ -61,3 +62,33 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         pass  # the engine is the app's
+
+
+class OrderedReads(BaseStorage):
+    """Any storage, with each key's state reads answered in the order they were asked.
+
+    aiogram reads an update's dialog state before our middlewares run, so before the chat
+    lock (bot.middlewares.locks) queues the chat's updates; a read that awaits the database
+    or Redis could let a chat's second update finish its read first and take the lock first.
+    Reads of one key wait for each other here (only for the read, not for the handling, so
+    an album's parts still reach bot.middlewares.albums together)."""
+
+    def __init__(self, storage: BaseStorage) -> None:
+        self.storage = storage
+        self.reads = KeyedLocks(None, "")
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        async with self.reads.hold(f"{key.chat_id}:{key.user_id}:{key.thread_id}"):
+            return await self.storage.get_state(key)
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        await self.storage.set_state(key, state)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self.storage.set_data(key, data)
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return await self.storage.get_data(key)
+
+    async def close(self) -> None:
+        await self.storage.close()

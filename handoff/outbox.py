@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 # died holds its row back this long at most.
 LEASE = timedelta(seconds=10)
 HEARTBEAT = 3.0  # seconds between renewals
+OTHER_WORKER_RECHECK = timedelta(seconds=1)
 RETRY_MIN, RETRY_MAX = 5.0, 600.0  # seconds between attempts after 5xx and network errors
 TOPIC_METHODS = {"CloseForumTopic", "ReopenForumTopic"}
 REPLYING = {"SendMessage", "CopyMessage"}
@@ -67,6 +68,7 @@ class OutboxSender:
         self.wakeup = asyncio.Event()
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._scanning = False
+        self._stopping = False
         self.listeners: list[Callable[[], None]] = []  # told when it goes idle (tests)
         self.sent = self.failed = self.retried = 0
         desk.outbox_wake = self.wake
@@ -78,10 +80,19 @@ class OutboxSender:
     def busy(self) -> bool:
         return bool(self._lanes) or self._scanning or self.wakeup.is_set()
 
+    async def stop(self, grace: float) -> None:
+        """Let each lane finish the row it is sending (a cancelled query would leave its
+        connection half-closed), then stop."""
+        self._stopping = True
+        self.wake()
+        lanes = list(self._lanes.values())
+        if lanes:
+            await asyncio.wait(lanes, timeout=grace)
+
     async def run(self) -> None:
         self.wakeup.set()  # rows queued before a restart
         try:
-            while True:
+            while not self._stopping:
                 await self.wakeup.wait()
                 self._scanning = True  # busy from the wake-up until the lanes are started
                 self.wakeup.clear()
@@ -108,6 +119,8 @@ class OutboxSender:
 
     async def _start_lanes(self) -> float | None:
         """Start a task for each lane with a row due; seconds until the next comes due."""
+        if self._stopping:
+            return None
         now = self.clock.now()
         async with self.sessionmaker() as session:
             heads = await outbox.heads(session)
@@ -115,9 +128,13 @@ class OutboxSender:
         for head in heads:
             if head.lane in self._lanes:
                 continue
-            due = max(head.due or now, head.claimed_until or now)
-            if due > now:
-                later.append(due)
+            if head.claimed_until is not None and head.claimed_until > now:
+                # Another worker (a replica) is sending the lane's head: look again soon,
+                # as rows it did not see may follow it.
+                later.append(min(head.claimed_until, now + OTHER_WORKER_RECHECK))
+                continue
+            if head.due is not None and head.due > now:
+                later.append(head.due)
                 continue
             self._lanes[head.lane] = asyncio.create_task(self._lane(head.lane))
         if not later:
@@ -126,7 +143,7 @@ class OutboxSender:
 
     async def _lane(self, lane: str) -> None:
         try:
-            while True:
+            while not self._stopping:
                 async with self.sessionmaker() as session:
                     head = await outbox.head_of(session, lane)
                     if head is None:
@@ -134,23 +151,29 @@ class OutboxSender:
                     row = await outbox.claim(session, head, self.clock.now(), LEASE)
                     if row is None:
                         return  # not due yet, or another worker has it
-                    beat = asyncio.create_task(self._keep_claim(row.id))
+                    sent = asyncio.Event()
+                    beat = asyncio.create_task(self._keep_claim(row.id, sent))
                     try:
                         await self._send(session, row)
                     finally:
-                        beat.cancel()
+                        sent.set()
+                        await beat
                     await session.commit()
         except Exception as exc:
             log.warning("outbox lane stopped (%s)", type(exc).__name__, exc_info=not is_outage(exc))
             await asyncio.sleep(RETRY_MIN)
         finally:
-            self.wake()  # rows queued meanwhile, or the next due time
+            if not self._stopping:
+                self.wake()  # rows queued meanwhile, or the next due time
             del self._lanes[lane]
 
-    async def _keep_claim(self, row_id: int) -> None:
+    async def _keep_claim(self, row_id: int, sent: asyncio.Event) -> None:
         """While a send waits (the group's minute, a long retry_after), the row stays ours."""
         while True:
-            await asyncio.sleep(HEARTBEAT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(sent.wait(), HEARTBEAT)
+            if sent.is_set():
+                return
             try:
                 async with self.sessionmaker() as session:
                     await outbox.extend_claim(session, row_id, self.clock.now() + LEASE)

@@ -5,7 +5,6 @@ cannot be delivered is told to the side that wrote it. Time moves on the injecte
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +13,7 @@ from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
 from storage.models import Outbox, OutboxState
 from tests.conftest import FakeClock, Launch, RunningBot
-
-
-async def open_ticket(customer: Customer, staff: StaffGroup) -> Any:
-    customer.send("/operator")
-    await customer.receives(where=lambda m: "#" in (m.get("text") or ""))
-    return await staff.new_topic(name=customer.name)
+from tests.test_e2e_desk import open_ticket
 
 
 async def rows(bot: RunningBot) -> list[Outbox]:

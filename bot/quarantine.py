@@ -33,7 +33,6 @@ class Quarantine:
         self.clock = clock
         self.notifier = notifier
         self.interval = interval
-        self.kept = 0
         self._failed: set[int] = set()  # updates quarantined (again) since a replay began
 
     async def keep(self, update_id: int, raw: dict[str, Any], error: str) -> None:
@@ -43,7 +42,6 @@ class Quarantine:
             new = await quarantine.keep(session, update_id, raw, error, self.clock.now())
             await session.commit()
         if new:
-            self.kept += 1
             log.warning("update %s quarantined: %s", update_id, error)
             await self.notifier.notify(partial(_notice, update=update_id, error=error))
 

@@ -30,9 +30,13 @@ class DisplayRefresher:
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], desk: Desk) -> None:
         self.sessionmaker = sessionmaker
         self.desk = desk
-        self.busy = False
+        self._working = False
         self.listeners: list[Callable[[], None]] = []  # told when it goes idle (tests)
-        self.refreshed = 0
+
+    @property
+    def busy(self) -> bool:
+        """Refreshing, or a change waits for it."""
+        return self._working or self.desk.displays_changed.is_set()
 
     async def run(self) -> None:
         delay = RETRY_MIN
@@ -40,7 +44,7 @@ class DisplayRefresher:
         while True:
             await self.desk.displays_changed.wait()
             self.desk.displays_changed.clear()
-            self.busy = True
+            self._working = True
             try:
                 await self.catch_up()
                 delay = RETRY_MIN
@@ -55,7 +59,7 @@ class DisplayRefresher:
                 delay = min(delay * 2, RETRY_MAX)
                 self.desk.displays_changed.set()
             finally:
-                self.busy = self.desk.displays_changed.is_set()
+                self._working = False
                 if not self.busy:
                     for listener in self.listeners:
                         listener()
@@ -82,4 +86,3 @@ class DisplayRefresher:
                 card, topic = await self.desk.show(session, ticket)
             await tickets.display_shown(session, ticket_id, version, card, topic)
             await session.commit()
-            self.refreshed += 1

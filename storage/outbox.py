@@ -39,6 +39,36 @@ class Head:
     claimed_until: datetime | None
 
 
+def _row(
+    *,
+    chat_id: int,
+    method: str,
+    params: dict[str, Any],
+    now: datetime,
+    lane: str | None,
+    ticket_id: int | None,
+    in_ticket: bool,
+    priority: int,
+    failure_notice: str | None,
+    source: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    return {
+        "lane": lane or lane_of_chat(chat_id),
+        "chat_id": chat_id,
+        "ticket_id": ticket_id,
+        "in_ticket": in_ticket,
+        "method": method,
+        "params": params,
+        "priority": priority,
+        "state": OutboxState.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "source_chat_id": source[0] if source else None,
+        "source_message_id": source[1] if source else None,
+        "failure_notice": failure_notice,
+    }
+
+
 def enqueue(
     session: AsyncSession,
     *,
@@ -54,21 +84,18 @@ def enqueue(
     wake: Callable[[], None] | None = None,
 ) -> None:
     """Queue a message; `wake` is called once the transaction holding it commits."""
-    session.add(
-        Outbox(
-            lane=lane or lane_of_chat(chat_id),
-            chat_id=chat_id,
-            ticket_id=ticket_id,
-            in_ticket=in_ticket,
-            method=method,
-            params=params,
-            priority=priority,
-            state=OutboxState.PENDING,
-            attempts=0,
-            created_at=now,
-            failure_notice=failure_notice,
-        )
+    row = _row(
+        chat_id=chat_id,
+        method=method,
+        params=params,
+        now=now,
+        lane=lane,
+        ticket_id=ticket_id,
+        in_ticket=in_ticket,
+        priority=priority,
+        failure_notice=failure_notice,
     )
+    session.add(Outbox(**row))
     _wake_on_commit(session, wake)
 
 
@@ -88,25 +115,19 @@ async def enqueue_relay(
 ) -> bool:
     """Queue the copy of a message once: False if it was queued before (a redelivered
     update)."""
-    added = await insert_or_ignore(
-        session,
-        table_of(Outbox),
-        {
-            "lane": lane,
-            "chat_id": chat_id,
-            "ticket_id": ticket_id,
-            "in_ticket": in_ticket,
-            "method": method,
-            "params": params,
-            "priority": 0,
-            "state": OutboxState.PENDING,
-            "attempts": 0,
-            "created_at": now,
-            "source_chat_id": source[0],
-            "source_message_id": source[1],
-            "failure_notice": failure_notice,
-        },
+    row = _row(
+        chat_id=chat_id,
+        method=method,
+        params=params,
+        now=now,
+        lane=lane,
+        ticket_id=ticket_id,
+        in_ticket=in_ticket,
+        priority=0,
+        failure_notice=failure_notice,
+        source=source,
     )
+    added = await insert_or_ignore(session, table_of(Outbox), row)
     _wake_on_commit(session, wake)
     return added
 
@@ -175,11 +196,6 @@ def retry_at(row: Outbox, when: datetime, error: str) -> None:
 
 def failed(row: Outbox, error: str) -> None:
     row.state, row.claimed_until, row.error = OutboxState.FAILED, None, error[:200]
-
-
-async def pending_count(session: AsyncSession) -> int:
-    rows = await session.scalars(select(Outbox.id).where(Outbox.state == OutboxState.PENDING))
-    return len(list(rows))
 
 
 def _wake_on_commit(session: AsyncSession, wake: Callable[[], None] | None) -> None:

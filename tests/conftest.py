@@ -158,7 +158,6 @@ class RunningBot:
                 and emu._polls_after_last
                 and self.app.in_flight.count == 0
                 and not self.app.refresher.busy
-                and not self.app.refresher.desk.displays_changed.is_set()
                 and not self.app.outbox.busy
             ),
             timeout,

@@ -32,9 +32,11 @@ from bot.config import Settings
 from bot.delivery import DeliveryMiddleware
 from bot.fsm_storage import DatabaseStorage, OrderedReads
 from bot.i18n import Translator
+from bot.inbox import Inbox
 from bot.kbwatch import KBWatcher
 from bot.metrics import Metrics
 from bot.middlewares.albums import AlbumMiddleware
+from bot.middlewares.attempts import AttemptsMiddleware
 from bot.middlewares.db import DbSessionMiddleware
 from bot.middlewares.inflight import InFlight
 from bot.middlewares.journal import UpdateJournalMiddleware
@@ -42,7 +44,7 @@ from bot.middlewares.locks import ChatLockMiddleware, TicketLockMiddleware
 from bot.middlewares.slots import CONNECTIONS_PER_UPDATE, SlotsMiddleware
 from bot.orders import CsvOrders, HttpOrders, OrderBackend
 from bot.outbound import OutboundLogger
-from bot.polling import ConfirmAfterHandling
+from bot.polling import StoreThenConfirm
 from bot.preflight import StartupError, prepare_database_dir
 from bot.quarantine import Quarantine
 from bot.response_models import KeepResponseModels
@@ -62,7 +64,6 @@ from stats.report import WeeklyReporter
 from stats.settings import stats_config
 from storage.db import inline_driver, make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.pending import GroupCommit
 
 log = logging.getLogger("bot")
 SHUTDOWN_GRACE = 10.0  # seconds to let in-flight updates finish on stop
@@ -81,7 +82,7 @@ class App:
     sla_watcher: SlaWatcher
     refresher: DisplayRefresher
     outbox: OutboxSender
-    quarantine: Quarantine
+    inbox: Inbox
     delivery: DeliveryMiddleware
     reporter: WeeklyReporter
 
@@ -101,18 +102,16 @@ class App:
             await self.run_polling()
 
     async def run_polling(self) -> None:
-        poller = ConfirmAfterHandling(
+        poller = StoreThenConfirm(
             self.bot,
-            self.dispatcher,
+            self.inbox,
             timeout=self.settings.polling_timeout,
             allowed_updates=self.dispatcher.resolve_used_update_types(),
             stop=self.stopping,
-            outage=self.health.outage,
-            quarantine=self.quarantine,
         )
         runners = await self._start_http(webhook=False)
         try:
-            await self._serve(poller.run(SHUTDOWN_GRACE))
+            await self._serve(poller.run())
         finally:
             for runner in runners:
                 await runner.cleanup()
@@ -156,8 +155,7 @@ class App:
                 (self.dispatcher, self.bot, config.path, config.secret_token.get_secret_value())
                 if webhook
                 else None,
-                self.health.outage,
-                self.quarantine,
+                self.inbox,
             )
             bound = await self._listen(app, server.host, self.http_port or server.port, "port")
             if bound is not None:
@@ -187,11 +185,13 @@ class App:
 
     async def _serve(self, main: Awaitable[Any]) -> None:
         background = [
+            asyncio.create_task(self.inbox.run()),
             asyncio.create_task(self.refresher.run()),
             asyncio.create_task(self.outbox.run()),
         ]
         if self.settings.quarantine_check_interval > 0:
-            background.append(asyncio.create_task(self.quarantine.run(self.dispatcher, self.bot)))
+            interval = self.settings.quarantine_check_interval
+            background.append(asyncio.create_task(self.inbox.run_replays(interval)))
         if self.settings.kb.reload_interval > 0:
             background.append(asyncio.create_task(self.kb_watcher.run()))
         if self.settings.sla.check_interval > 0:
@@ -207,6 +207,8 @@ class App:
         try:
             await main
         finally:
+            # Updates being handled finish first: what they queue is then sent.
+            await self.inbox.stop(SHUTDOWN_GRACE)
             await self.outbox.stop(SHUTDOWN_GRACE)
             for task in background:
                 task.cancel()
@@ -391,10 +393,18 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher["reporter"] = reporter
     in_flight = InFlight()
     metrics = Metrics()
-    quarantine = Quarantine(
-        sessionmaker, clock, admin_notifier, interval=settings.quarantine_check_interval
-    )
+    quarantine = Quarantine(sessionmaker, clock, admin_notifier)
     dispatcher["quarantine"] = quarantine
+    health = Health(engine, bot, rasa)
+    inbox = Inbox(
+        sessionmaker,
+        dispatcher,
+        bot,
+        clock,
+        quarantine,
+        health.outage,
+        capacity=settings.concurrency * 8,
+    )
     journal = UpdateJournalMiddleware(clock)
     outbox_sender = OutboxSender(
         sessionmaker,
@@ -408,8 +418,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher.update.outer_middleware(in_flight)
     dispatcher.update.outer_middleware(AlbumMiddleware(settings.handoff.album_window))
     dispatcher.update.outer_middleware(ChatLockMiddleware(redis))
+    dispatcher.update.outer_middleware(AttemptsMiddleware(settings.update_attempts))
     dispatcher.update.outer_middleware(SlotsMiddleware(settings.concurrency))
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker, GroupCommit(engine)))
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     # Inside the lock: awaiting the journal before it would let a chat's updates overtake
     # each other. An album is journaled under its first part's update.
     dispatcher.update.outer_middleware(journal)
@@ -438,11 +449,11 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         ),
         refresher=DisplayRefresher(sessionmaker, desk),
         outbox=outbox_sender,
-        quarantine=quarantine,
+        inbox=inbox,
         delivery=delivery,
         reporter=reporter,
         metrics=metrics,
-        health=Health(engine, bot, rasa),
+        health=health,
         redis=redis,
         reports_engine=reports_engine,
     )

@@ -347,6 +347,9 @@ class Settings(BaseSettings):
     polling_timeout: int = Field(default=30, ge=0, le=50, description="long-poll seconds")
     concurrency: int = Field(default=16, ge=1, le=500, description="updates handled at once")
     redis_url: str = Field(default="", description="Redis for dialog state and locks (replicas)")
+    update_attempts: int = Field(
+        default=3, ge=1, le=10, description="tries before a failing update is quarantined"
+    )
     quarantine_check_interval: float = Field(
         default=10.0, ge=0, description="seconds between checks for quarantine replays (0: off)"
     )

@@ -16,16 +16,14 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import ClientError, web
-from pydantic import ValidationError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.inbox import Inbox
 from bot.metrics import CONTENT_TYPE, Metrics
-from bot.quarantine import Quarantine
 from nlu.rasa_client import RasaClient, rasa_status
 from storage.outage import Outage, is_outage
 
@@ -81,52 +79,36 @@ class Health:
 
 
 class WebhookHandler(SimpleRequestHandler):
-    """aiogram's handler, except that a body which is not a Telegram update (not JSON, nested
-    too deep, not an update's shape) gets 400 and one log line instead of a 500 and a
-    traceback, and an update the database could not take gets 503 (Telegram sends it again).
-    Answered only after the update is handled (handle_in_background=False)."""
+    """aiogram's handler, except that the update is only stored in the inbox (bot.inbox),
+    which handles it, and answered 200 once it is stored; a body that is not a Telegram update
+    (not JSON, nested too deep, no update id) gets 400 and one log line, and an update the
+    database could not take gets 503 (Telegram sends it again). An update in a shape this
+    aiogram cannot read is stored too: the inbox quarantines it."""
 
-    def __init__(
-        self,
-        dispatcher: Dispatcher,
-        bot: Bot,
-        secret: str,
-        outage: Outage,
-        quarantine: Quarantine | None = None,
-    ) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, inbox: Inbox) -> None:
         super().__init__(dispatcher, bot, handle_in_background=False, secret_token=secret)
-        self.outage = outage  # the one /healthz reads, wherever that is served
-        self.quarantine = quarantine
+        self.inbox = inbox
 
     async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
-        body: Any = None
         try:
             body = json.loads(await request.read())
-            update = Update.model_validate(body, context={"bot": bot})
-        except (ValueError, RecursionError) as exc:  # JSONDecodeError, ValidationError
-            uid = body.get("update_id") if isinstance(body, dict) else None
-            if isinstance(exc, ValidationError) and isinstance(uid, int) and self.quarantine:
-                # An update in a shape this aiogram cannot read: kept aside, and Telegram is
-                # told it arrived, so it does not come back again and again.
-                await self.quarantine.keep(
-                    uid, body, f"cannot be parsed: {exc.error_count()} errors"
-                )
-                return web.json_response({})
-            log.warning(
-                "webhook: refused a body that is not a Telegram update (%s)", type(exc).__name__
-            )
+        except (ValueError, RecursionError) as exc:
+            body, error = None, type(exc).__name__
+        else:
+            error = "no update_id"
+        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
+            log.warning("webhook: refused a body that is not a Telegram update (%s)", error)
             return web.Response(status=400, text="not a Telegram update")
         try:
-            await self.dispatcher.feed_update(bot, update, **self.data)
+            await self.inbox.receive([body])
         except Exception as exc:
-            if not is_outage(exc):
-                raise
-            # Not handled: Telegram delivers it again after a non-2xx answer.
-            self.outage.failed(asyncio.get_running_loop().time())
-            log.warning("webhook: update %s not handled, the database is unavailable (%s)",
-                        update.update_id, type(exc).__name__)  # fmt: skip
+            log.warning(
+                "webhook: update %s not stored (%s)",
+                body["update_id"],
+                type(exc).__name__,
+                exc_info=not is_outage(exc),
+            )
             return web.Response(status=503, text="database unavailable; send again")
-        self.outage.recovered()
         return web.json_response({})
 
 
@@ -134,8 +116,7 @@ def build_web_app(
     health: Health | None,
     metrics: Metrics | None,
     webhook: tuple[Dispatcher, Bot, str, str] | None = None,
-    outage: Outage | None = None,
-    quarantine: Quarantine | None = None,
+    inbox: Inbox | None = None,
 ) -> web.Application:
     """`webhook` = (dispatcher, bot, path, secret token) in webhook mode; health and metrics
     are left out where they have a server of their own (server.metrics_port)."""
@@ -144,9 +125,9 @@ def build_web_app(
         _add_health_and_metrics(app, health, metrics)
     if webhook is not None:
         dispatcher, bot, path, secret = webhook
-        # Answered only after the update is handled: Telegram redelivers what got no 200,
-        # and keeps one update per chat in flight, so each chat stays in order across replicas.
-        handler = WebhookHandler(dispatcher, bot, secret, outage or Outage(), quarantine)
+        if inbox is None:
+            raise ValueError("the webhook needs the inbox")
+        handler = WebhookHandler(dispatcher, bot, secret, inbox)
         handler.register(app, path=path)
     return app
 

@@ -200,14 +200,22 @@ class Contact(Base):
     escalation_reason: Mapped[str | None] = mapped_column(String(32))
 
 
-class HandledUpdate(Base):
-    """Update ids handled to the end: Telegram redelivers unconfirmed updates after a crash,
-    and this is how a replica knows which of them were finished already."""
+class InboxUpdate(Base):
+    """An update as Telegram sent it, stored before Telegram is told it arrived, then handled
+    from here (bot.inbox): a crash between the two loses nothing, and an update handled to
+    the end (handled_at) is never handled again, however often Telegram delivers it."""
 
-    __tablename__ = "handled_updates"
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_waiting", "handled_at", "update_id"),)
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    handled_at: Mapped[datetime] = mapped_column(index=True)
+    # The chat (or user) it comes from: one chat's updates are handled in order.
+    chat_key: Mapped[int] = mapped_column(BigInteger, default=0)
+    raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    received_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(80))  # the worker handling it
+    claimed_until: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None]
 
 
 class OutboxState(StrEnum):

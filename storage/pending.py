@@ -3,29 +3,25 @@
 A handler that logs an event or the bot's reply and then talks to Telegram must not hold
 SQLite's single write lock meanwhile, so it used to commit before every send: a transaction
 each. Deferred writes cost nothing until the transaction that finishes the update, where they
-land together with its journal mark, as plain statements (no ORM unit of work); so an update's
+land together with its inbox mark, as plain statements (no ORM unit of work); so an update's
 log rows are also all there or, when the process dies mid-way, all absent and written when
 Telegram delivers the update again.
 
 Only writes whose results nothing in the same update reads back belong here. They run with the
-rows of each statement together, statements in the order they first appear (in a session, or
-across the updates of one group commit):
+rows of each statement together, statements in the order they first appear:
 an update's statements keep their order as long as every update defers them in the same order
 (as `contacts.touch_later` does its UPDATE before its INSERT).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-log = logging.getLogger(__name__)
 PENDING = "frontline.pending"
 Op = tuple[Executable, dict[str, Any]]
 
@@ -65,66 +61,9 @@ async def commit_holding(session: AsyncSession) -> None:
 
 
 def take_pending(session: AsyncSession | Session) -> list[Op]:
-    """The session's deferred writes, for GroupCommit; its commit will not run them."""
+    """The session's deferred writes, taken off it: its commit will not run them."""
     ops: list[Op] = session.info.pop(PENDING, None) or []
     return ops
-
-
-class GroupCommit:
-    """Writes the deferred rows of many updates in one transaction (group commit).
-
-    Updates finishing while a transaction is being written wait for the next one, which takes
-    all of them: under load a transaction carries many updates' rows, each statement run once
-    for all its rows, instead of one transaction per update. Every caller returns only once its
-    rows are committed, so an update is still confirmed to Telegram only after it is recorded.
-    """
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self._waiting: list[tuple[list[Op], asyncio.Future[None]]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self.transactions = 0
-
-    async def write(self, ops: list[Op]) -> None:
-        if not ops:
-            return
-        done = asyncio.get_running_loop().create_future()
-        self._waiting.append((ops, done))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._run())
-        # Shielded: a caller cancelled meanwhile (shutdown) leaves its rows to be written.
-        await asyncio.shield(done)
-
-    async def _run(self) -> None:
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                try:
-                    await self._commit([op for ops, _ in batch for op in ops])
-                except Exception as exc:
-                    if len(batch) == 1:
-                        _settle(batch[0][1], exc)
-                        continue
-                    # One update's bad row must not fail the others: each on its own.
-                    log.warning("group commit of %s updates failed; writing each alone", len(batch))
-                    for ops, done in batch:
-                        try:
-                            await self._commit(ops)
-                        except Exception as one:
-                            _settle(done, one)
-                        else:
-                            _settle(done, None)
-                    continue
-                for _ops, done in batch:
-                    _settle(done, None)
-        finally:
-            self._writer = None
-
-    async def _commit(self, ops: list[Op]) -> None:
-        async with self.engine.begin() as connection:
-            for statement, rows in _batches(ops):
-                await connection.execute(statement, rows)
-        self.transactions += 1
 
 
 def _batches(ops: list[Op]) -> list[tuple[Executable, list[dict[str, Any]] | dict[str, Any]]]:
@@ -135,15 +74,6 @@ def _batches(ops: list[Op]) -> list[tuple[Executable, list[dict[str, Any]] | dic
     for statement, params in ops:
         runs.setdefault((id(statement), tuple(params)), (statement, []))[1].append(params)
     return [(statement, rows if len(rows) > 1 else rows[0]) for statement, rows in runs.values()]
-
-
-def _settle(done: asyncio.Future[None], error: BaseException | None) -> None:
-    if done.done():
-        return
-    if error is None:
-        done.set_result(None)
-    else:
-        done.set_exception(error)
 
 
 @event.listens_for(DeferringSession, "before_commit")

@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import HandledUpdate, Quarantined
+from storage.models import Quarantined
 from storage.upsert import insert_or_ignore, table_of
 
 
 async def keep(
     session: AsyncSession, update_id: int, raw: dict[str, Any], error: str, now: datetime
 ) -> bool:
-    """Quarantine an update; False if it was there already (admins are told once)."""
-    return await insert_or_ignore(
+    """Quarantine an update; False if it was there already (a replay that failed again:
+    its error is updated, and the admins, told once, are not told again)."""
+    added = await insert_or_ignore(
         session,
         table_of(Quarantined),
         {
@@ -28,6 +29,13 @@ async def keep(
             "replay_requested": False,
         },
     )
+    if not added:
+        await session.execute(
+            update(Quarantined)
+            .where(Quarantined.update_id == update_id)
+            .values(error=error[:300], replayed_at=None)
+        )
+    return added
 
 
 async def listing(session: AsyncSession) -> list[Quarantined]:
@@ -45,25 +53,26 @@ async def request_replay(session: AsyncSession, update_id: int | None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def to_replay(session: AsyncSession) -> list[Quarantined]:
-    return list(
-        await session.scalars(
-            select(Quarantined)
+async def take_replays(session: AsyncSession) -> list[tuple[int, dict[str, Any]]]:
+    """The updates marked for a replay, unmarked."""
+    rows = list(
+        await session.execute(
+            select(Quarantined.update_id, Quarantined.raw)
             .where(Quarantined.replay_requested.is_(True))
             .order_by(Quarantined.update_id)
         )
     )
+    if rows:
+        await session.execute(
+            update(Quarantined)
+            .where(Quarantined.update_id.in_([row[0] for row in rows]))
+            .values(replay_requested=False, attempts=Quarantined.attempts + 1)
+        )
+    return [(int(update_id), dict(raw)) for update_id, raw in rows]
 
 
-async def forget_handled(session: AsyncSession, update_id: int) -> None:
-    """Clear the update's journal mark, so that its replay is handled, not skipped."""
-    await session.execute(delete(HandledUpdate).where(HandledUpdate.update_id == update_id))
-
-
-def replayed(row: Quarantined, now: datetime, error: str | None) -> None:
-    row.replay_requested = False
-    row.attempts += 1
-    if error is None:
-        row.replayed_at = now
-    else:
-        row.error = error[:300]
+async def replayed(session: AsyncSession, update_id: int, now: datetime, ok: bool) -> None:
+    if ok:
+        await session.execute(
+            update(Quarantined).where(Quarantined.update_id == update_id).values(replayed_at=now)
+        )

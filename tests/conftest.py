@@ -124,7 +124,7 @@ def settings_for(
             "kb": {"reload_interval": 0},
             # Likewise the SLA checks (SlaWatcher.check).
             "sla": {"check_interval": 0},
-            "quarantine_check_interval": 0,  # replays driven by hand (Quarantine.replay)
+            "quarantine_check_interval": 0,  # replays driven by hand (Inbox.replay)
             "stats": {"schedule_interval": 0, "export_dir": str(tmp_path / "exports")},
             # No HTTP server unless a test asks for one: tests run side by side.
             "server": {"port": 0},
@@ -148,6 +148,7 @@ class RunningBot:
         app.in_flight.listeners.append(emulator._notify)
         app.refresher.listeners.append(emulator._notify)
         app.outbox.listeners.append(emulator._notify)
+        app.inbox.listeners.append(emulator._notify)
 
     async def settled(self, timeout: float = 10.0) -> None:
         """Wait until every queued update was fetched and fully handled (logs written too)."""
@@ -157,6 +158,7 @@ class RunningBot:
                 not emu.updates
                 and emu._polls_after_last
                 and self.app.in_flight.count == 0
+                and not self.app.inbox.busy
                 and not self.app.refresher.busy
                 and not self.app.outbox.busy
             ),

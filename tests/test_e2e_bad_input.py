@@ -96,7 +96,7 @@ async def test_an_update_aiogram_cannot_parse_is_quarantined_and_the_next_custom
     # Replayed, it still cannot be parsed: it stays, and the admin is not told again.
     replay = ["quarantine", "--url", database_url, "--replay", "all"]
     assert await asyncio.to_thread(storage_cli, replay) == 0
-    assert await bot.app.quarantine.replay(bot.app.dispatcher, bot.app.bot) == 0
+    assert await bot.app.inbox.replay() == 0
     await bot.settled()
     assert len([t for t in admin.texts() if "не удалось обработать" in t]) == 1
     async with bot.sessionmaker() as session:
@@ -114,9 +114,9 @@ async def test_an_update_whose_handling_fails_is_quarantined_and_replayed_after_
     alice = make_customer()
     alice.send("/start")
     await alice.receives("Здравствуйте")
-    # A bug, say: the message's log row breaks a constraint, once.
+    # A bug, say: the message's log row breaks a constraint, at every attempt.
     with refused_writes(
-        bot.app.engine, 1, "IntegrityError", ("INSERT INTO MESSAGES",), "CHECK constraint"
+        bot.app.engine, 3, "IntegrityError", ("INSERT INTO MESSAGES",), "CHECK constraint"
     ) as fault:
         alice.send("сколько стоит доставка?")
         await alice.receives("Что-то пошло не так")
@@ -126,9 +126,27 @@ async def test_an_update_whose_handling_fails_is_quarantined_and_replayed_after_
     async with bot.sessionmaker() as session:
         assert await quarantine.request_replay(session, None) == 1
         await session.commit()
-    assert await bot.app.quarantine.replay(bot.app.dispatcher, bot.app.bot) == 1
+    assert await bot.app.inbox.replay() == 1
     answer = await alice.receives("доставк")
     assert "Что-то пошло не так" not in answer["text"]
+
+
+async def test_an_update_that_fails_once_is_tried_again_and_answered(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("/start")
+    await alice.receives("Здравствуйте")
+    with refused_writes(
+        bot.app.engine, 1, "IntegrityError", ("INSERT INTO MESSAGES",), "CHECK constraint"
+    ) as fault:
+        alice.send("сколько стоит доставка?")
+        await alice.receives("доставк")
+        await bot.settled()
+    assert fault.left == 0
+    assert not [t for t in alice.texts() if "Что-то пошло не так" in t]
+    async with bot.sessionmaker() as session:
+        assert await quarantine.listing(session) == []
 
 
 async def test_no_customer_text_in_any_log_line_even_through_faults(
@@ -191,6 +209,17 @@ async def test_a_database_outage_loses_nothing_and_confirms_nothing(
         "сообщение во время сбоя",
         "и ещё одно",
     ]
+    assert any("not stored (OperationalError)" in r.getMessage() for r in caplog.records)
+    # Stored, then the database fails while it is being handled: it waits, and is relayed
+    # once the database is back, once.
+    with refused_writes(bot.app.engine, 3, prefix=("INSERT INTO OUTBOX",)) as fault:
+        alice.send("третье, пока база болеет")
+        await staff.receives_in(topic.thread_id, "третье, пока база болеет", timeout=30)
+        await bot.settled()
+    assert fault.left == 0, "the outage did happen"
     assert any("the database is unavailable" in r.getMessage() for r in caplog.records)
+    relayed = [m.get("text") for m in staff.topic_messages(topic.thread_id)]
+    assert relayed.count("третье, пока база болеет") == 1
+    assert not [t for t in alice.texts() if "сохран" in t.lower() or "saved" in t.lower()]
     healthy, body = await bot.app.health.check()
     assert healthy and body["checks"]["database"] == "ok"  # recovered

@@ -12,11 +12,11 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import contacts, customers, events, messages, tickets, updates
+from storage import contacts, customers, events, inbox, messages, tickets
 from storage.db import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Base, Contact, Customer, Direction, TicketStatus
-from storage.pending import GroupCommit, pending, take_pending
+from storage.pending import pending
 
 NOW = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)
 
@@ -238,34 +238,6 @@ async def test_a_contact_continues_within_the_gap_and_is_classified_once(
     assert rows[1].category1 is None
 
 
-async def test_group_commit_writes_many_updates_in_one_transaction(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    """Updates finishing together share one transaction; a bad row fails only its own update."""
-    async with sessions() as session:
-        customer = await customers.upsert(session, profile(), NOW)
-        await session.commit()
-    writer = GroupCommit(engine)
-
-    async def finish(update_id: int, customer_id: int) -> None:
-        async with sessions() as session:
-            events.log_later(session, "kb_answer", NOW, customer_id=customer_id, n=update_id)
-            updates.mark_handled_later(session, update_id, NOW)
-            await writer.write(take_pending(session))
-
-    await asyncio.gather(*(finish(n, customer.id) for n in range(20)))
-    assert writer.transactions == 1
-    outcomes = await asyncio.gather(
-        finish(100, customer.id), finish(101, customer.id + 1000), return_exceptions=True
-    )
-    assert outcomes[0] is None and isinstance(outcomes[1], IntegrityError)
-    async with sessions() as session:
-        logged = sorted(e.data["n"] for e in await events.of_type(session, "kb_answer"))
-        assert logged == [*range(20), 100]
-        assert await updates.was_handled(session, 100)
-        assert not await updates.was_handled(session, 101)
-
-
 async def test_a_redelivered_message_is_not_counted_twice(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -300,16 +272,15 @@ async def test_a_redelivered_message_is_not_counted_twice(
     assert [(c.messages, c.last_at) for c in rows] == [(2, NOW + timedelta(seconds=9))]
 
 
-async def test_group_commit_counts_and_classifies_contacts_of_many_customers(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+async def test_deferred_writes_count_and_classify_contacts_of_many_customers(
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    """First messages of several customers in one group commit: each gets one new contact,
-    counted once and classified (the continuing UPDATE runs before the starting INSERT)."""
+    """First messages of several customers at once: each gets one new contact, counted once
+    and classified (the continuing UPDATE runs before the starting INSERT)."""
     gap = timedelta(minutes=30)
     async with sessions() as session:
         ids = [(await customers.upsert(session, profile(100 + n), NOW)).id for n in range(3)]
         await session.commit()
-    writer = GroupCommit(engine)
 
     async def first_message(customer_id: int, chat_id: int) -> None:
         async with sessions() as session:
@@ -328,10 +299,9 @@ async def test_group_commit_counts_and_classifies_contacts_of_many_customers(
             contacts.classify_later(
                 session, customer_id, "delivery", 0.9, ["Доставка", "Сроки", "-"]
             )
-            await writer.write(take_pending(session))
+            await session.commit()
 
     await asyncio.gather(*(first_message(c, 100 + n) for n, c in enumerate(ids)))
-    assert writer.transactions == 1
     async with sessions() as session:
         rows = (await session.scalars(select(Contact).order_by(Contact.customer_id))).all()
     assert [(c.customer_id, c.messages, c.category1) for c in rows] == [
@@ -356,3 +326,27 @@ def test_only_the_databases_own_failures_hold_updates_back() -> None:
     constraint = IntegrityError("INSERT …", {}, sqlite3.IntegrityError("UNIQUE"))
     for other in (shop_down, FileNotFoundError("orders.csv"), constraint, KeyError("x")):
         assert not is_outage(other), other
+
+
+async def test_the_inbox_stores_an_update_once_and_hands_it_to_one_worker(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    message = {"message_id": 1, "date": 0, "chat": {"id": 555, "type": "private"}, "text": "hi"}
+    press = {"id": "q", "from": {"id": 777}, "chat_instance": "c", "data": "x"}
+    lease = timedelta(seconds=10)
+    async with sessions() as session:
+        await inbox.store(session, [{"update_id": 7, "message": message}], NOW)
+        await inbox.store(session, [{"update_id": 7, "message": message}], NOW)  # redelivered
+        await inbox.store(session, [{"update_id": 8, "callback_query": press}], NOW)
+        await session.commit()
+        waiting = await inbox.waiting(session, 10)
+        assert [(w.update_id, w.chat_key) for w in waiting] == [(7, 555), (8, 777)]
+        assert await inbox.claim(session, 7, "a", NOW, lease)
+        assert not await inbox.claim(session, 7, "b", NOW, lease)  # a's lease runs
+        assert await inbox.claim(session, 7, "b", NOW + lease, lease)  # a died: it ended
+        inbox.mark_handled_later(session, 7, NOW)
+        await session.commit()
+        assert await inbox.was_handled(session, 7)
+        assert not await inbox.was_handled(session, 8)
+        assert [w.update_id for w in await inbox.waiting(session, 10)] == [8]
+        assert not await inbox.claim(session, 7, "c", NOW + 2 * lease, lease)  # handled

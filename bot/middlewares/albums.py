@@ -2,7 +2,8 @@
 
 Telegram delivers an album as separate messages. Relaying them one by one would split the
 album, so the first part waits a short window for its siblings; the handler then gets them all
-as `album` (sorted by message id) and the siblings' own updates end here. This runs before the
+as `album` (sorted by message id) and the siblings' own updates end here, marked handled
+with the first part's (`album_updates`, bot.middlewares.journal). This runs before the
 per-chat lock, otherwise the first part would hold the lock its siblings need.
 """
 
@@ -19,7 +20,7 @@ from aiogram.types import Message, TelegramObject, Update
 class AlbumMiddleware(BaseMiddleware):
     def __init__(self, window: float) -> None:
         self.window = window
-        self._pending: dict[tuple[int, str], list[Message]] = {}
+        self._pending: dict[tuple[int, str], list[tuple[Message, int]]] = {}
 
     async def __call__(
         self,
@@ -30,14 +31,16 @@ class AlbumMiddleware(BaseMiddleware):
         message = event.message if isinstance(event, Update) else None
         if message is None or message.media_group_id is None:
             return await handler(event, data)
+        assert isinstance(event, Update)
         key = (message.chat.id, message.media_group_id)
         if key in self._pending:
-            self._pending[key].append(message)
+            self._pending[key].append((message, event.update_id))
             return None  # carried by the first part
-        self._pending[key] = [message]
+        self._pending[key] = [(message, event.update_id)]
         try:
             await asyncio.sleep(self.window)
         finally:
             parts = self._pending.pop(key)
-        data["album"] = sorted(parts, key=lambda m: m.message_id)
+        data["album"] = sorted((part for part, _ in parts), key=lambda m: m.message_id)
+        data["album_updates"] = [update_id for _, update_id in parts[1:]]
         return await handler(event, data)

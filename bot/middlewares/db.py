@@ -12,7 +12,6 @@ from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Customer, Ticket
-from storage.pending import GroupCommit, take_pending
 
 
 @dataclass
@@ -59,13 +58,11 @@ def current_customer_update() -> AsyncSession | None:
 
 
 class DbSessionMiddleware(BaseMiddleware):
-    """One session per update. At the end its own writes are committed, then its deferred
-    ones (its log rows and journal mark, storage.pending) go to the group commit, which
-    writes those of all updates finishing together in one transaction."""
+    """One session per update, committed once at its end: the handler's writes, its deferred
+    ones (its log rows, storage.pending) and its inbox mark in one transaction."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], writer: GroupCommit) -> None:
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
-        self.writer = writer
 
     async def __call__(
         self,
@@ -81,7 +78,5 @@ class DbSessionMiddleware(BaseMiddleware):
                 result = await handler(event, data)
             finally:
                 update_session.reset(token)
-            deferred = take_pending(session)
             await session.commit()
-        await self.writer.write(deferred)
         return result

@@ -6,6 +6,7 @@ WORKDIR /app
 
 COPY pyproject.toml README.md ./
 COPY bot ./bot
+COPY common ./common
 COPY nlu ./nlu
 COPY handoff ./handoff
 COPY kb ./kb

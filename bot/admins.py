@@ -13,7 +13,7 @@ from aiogram.exceptions import TelegramAPIError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Texts, Translator
+from common.i18n import Texts, Translator
 from kb.service import ReloadResult
 from storage import customers
 

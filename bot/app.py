@@ -27,11 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.admins import AdminNotifier
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import DeliveryMiddleware
 from bot.fsm_storage import DatabaseStorage, OrderedReads
-from bot.i18n import Translator
 from bot.inbox import Inbox
 from bot.kbwatch import KBWatcher
 from bot.metrics import Metrics
@@ -50,6 +48,8 @@ from bot.quarantine import Quarantine
 from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
 from bot.web import Health, build_web_app, start_site
+from common.clock import Clock, SystemClock
+from common.i18n import Translator
 from handoff.desk import Desk
 from handoff.outbox import OutboxSender
 from handoff.priority import Prioritiser

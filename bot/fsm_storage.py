@@ -16,9 +16,9 @@ from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.middlewares.db import current_update_session
 from bot.middlewares.locks import KeyedLocks
+from common.clock import Clock
 from storage import dialogs
 
 

@@ -33,8 +33,8 @@ from aiogram.types import Update
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
 from bot.quarantine import Quarantine
+from common.clock import Clock
 from storage import inbox
 from storage.outage import Outage, is_outage
 

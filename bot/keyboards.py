@@ -3,8 +3,8 @@
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import AskOperator, Feedback, RateTicket, ShowArticle
-from bot.i18n import Texts
+from common.callbacks import AskOperator, Feedback, RateTicket, ShowArticle
+from common.i18n import Texts
 from kb.model import Article
 
 

@@ -20,9 +20,9 @@ from aiogram.types import Message, MessageId
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.content import content_type, text_of
 from bot.middlewares.db import current_customer_update
+from common.clock import Clock
+from common.content import content_type, text_of
 from storage import customers, messages, tickets
 from storage.models import Direction, Ticket
 

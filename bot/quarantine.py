@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.admins import AdminNotifier
-from bot.clock import Clock
-from bot.i18n import Texts
+from common.clock import Clock
+from common.i18n import Texts
 from storage import inbox, quarantine
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.i18n import Texts
+from common.i18n import Texts
 from handoff.plain import one_line, plain
 from storage.models import Customer, Direction, Message, Ticket, TicketStatus
 

@@ -23,9 +23,9 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.content import content_type
-from bot.i18n import Texts, Translator
+from common.clock import Clock
+from common.content import content_type
+from common.i18n import Texts, Translator
 from handoff.card import CardExtras, render_card, shown_status
 from handoff.hours import WorkingHours
 from handoff.keyboards import card_keyboard

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import PickCategory, TicketAction
-from bot.i18n import Texts
+from common.callbacks import PickCategory, TicketAction
+from common.i18n import Texts
 from storage.models import Ticket, TicketStatus
 
 

@@ -32,7 +32,7 @@ from aiogram.exceptions import (
 from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
+from common.clock import Clock
 from handoff.desk import Desk
 from storage import events, messages, outbox, tickets
 from storage.models import Outbox

@@ -5,16 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.admins import AdminNotifier
-from bot.clock import Clock
-from bot.i18n import Texts
+from common.clock import Clock
+from common.i18n import Texts
 from handoff.desk import Desk
 from storage import events, tickets
+
+
+class Notifier(Protocol):
+    """Tells the admins, each in their language (bot.admins.AdminNotifier)."""
+
+    async def notify(self, render: Callable[[Texts], str]) -> int: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +32,7 @@ class SlaWatcher:
         self,
         sessionmaker: async_sessionmaker[AsyncSession],
         desk: Desk,
-        notifier: AdminNotifier,
+        notifier: Notifier,
         clock: Clock,
         *,
         warn_before: timedelta,

@@ -16,8 +16,8 @@ from aiogram.types import FSInputFile, InputMediaPhoto
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.clock import Clock
-from bot.i18n import Texts
+from common.clock import Clock
+from common.i18n import Texts
 from stats.export import Export, export_week
 from stats.metrics import StatsConfig, Week
 from storage import events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -60,7 +61,12 @@ def test_env_example_names_real_settings() -> None:
 
 def test_dockerfile_copies_every_package_and_runs_the_bot() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("bot", "nlu", "handoff", "kb", "storage", "stats"):
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    packages = [
+        p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    ]
+    assert "common" in packages
+    for package in packages:
         assert f"COPY {package} ./{package}" in dockerfile
     assert 'CMD ["python", "-m", "bot"]' in dockerfile
     assert '".[postgres]"' in dockerfile

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.i18n import Translator
 from bot.routers import build_root_router
 from bot.sandbox.people import Customer, StaffGroup, buttons
+from common.i18n import Translator
 from storage.models import Contact, Direction, Event, Message, Ticket
 from tests.conftest import FakeClock, RunningBot
 

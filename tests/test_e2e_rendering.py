@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.i18n import Translator
 from bot.sandbox.people import Customer, StaffGroup
+from common.i18n import Translator
 from stats.report import summary_text
 from tests.conftest import Launch, RunningBot
 from tests.test_e2e_kb_admin import copy_kb

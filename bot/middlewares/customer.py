@@ -11,10 +11,10 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.content import inbound_rows
-from bot.i18n import Translator, pick_language
 from bot.middlewares.db import Lookups, in_customer_update
+from common.clock import Clock
+from common.content import inbound_rows
+from common.i18n import Translator, pick_language
 from storage import contacts, customers, messages, pending, tickets
 
 

@@ -18,7 +18,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
+from common.clock import Clock
 from storage import inbox
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
-from bot.content import inbound_rows
+from common.clock import Clock
+from common.content import inbound_rows
 from storage import messages
 from storage.models import Ticket
 

@@ -18,7 +18,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.types import CallbackQuery, ChatMemberUnion, Message, TelegramObject, User
 
-from bot.i18n import Texts
+from common.i18n import Texts
 
 log = logging.getLogger(__name__)
 # A restricted member (muted, say) keeps reading the group but does not act as an operator.

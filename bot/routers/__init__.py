@@ -7,10 +7,8 @@ from datetime import timedelta
 
 from aiogram import F, Router
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import run_filters_inline
-from bot.i18n import Translator
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.middlewares.staff_member import StaffMemberMiddleware
@@ -30,6 +28,8 @@ from bot.routers.customer import (
     start,
 )
 from bot.routers.operator import card, close, commands, membership, reply, unknown_topic
+from common.clock import Clock
+from common.i18n import Translator
 
 
 def build_root_router(settings: Settings, translator: Translator, clock: Clock) -> Router:

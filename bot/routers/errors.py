@@ -6,8 +6,8 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent
 
-from bot.i18n import Translator, pick_language
 from bot.quarantine import Quarantine
+from common.i18n import Translator, pick_language
 from storage.outage import is_outage
 
 log = logging.getLogger(__name__)

@@ -60,8 +60,8 @@ class Sandbox:
     @classmethod
     async def start(cls, host: str = "127.0.0.1", port: int = 8090) -> Sandbox:
         from bot.app import announce, build_app  # seconds of imports: after the first line
-        from bot.i18n import Translator
         from bot.web import start_site
+        from common.i18n import Translator
 
         # Telegram's flood limits hold here too: what a newcomer sees is what production does.
         emulator = TelegramEmulator(

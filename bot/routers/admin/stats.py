@@ -6,7 +6,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from bot.clock import Clock
+from common.clock import Clock
 from stats.metrics import Week
 from stats.report import WeeklyReporter
 

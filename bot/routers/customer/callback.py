@@ -19,11 +19,11 @@ from aiogram.types import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import CallbackDone, PickWindow
-from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Texts
 from bot.states import CallbackFlow
+from common.callbacks import CallbackDone, PickWindow
+from common.clock import Clock
+from common.i18n import Texts
 from handoff.desk import Desk
 from storage import events
 from storage.models import Customer

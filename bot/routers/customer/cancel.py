@@ -5,7 +5,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
-from bot.i18n import Texts
+from common.i18n import Texts
 
 
 async def cmd_cancel(message: Message, t: Texts, state: FSMContext) -> None:

@@ -5,9 +5,9 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.clock import Clock
-from bot.content import content_type
-from bot.i18n import Texts
+from common.clock import Clock
+from common.content import content_type
+from common.i18n import Texts
 from storage import events
 from storage.models import Customer
 

@@ -8,9 +8,9 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.callbacks import Feedback
-from bot.clock import Clock
-from bot.i18n import Texts
+from common.callbacks import Feedback
+from common.clock import Clock
+from common.i18n import Texts
 from kb.service import KnowledgeBaseService
 from storage import events
 from storage.models import Customer

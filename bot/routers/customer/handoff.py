@@ -10,10 +10,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import AskOperator
 from bot.filters import AsksForPerson, HasOpenTicket
-from bot.i18n import Texts
 from bot.routers.customer.relay import customer_message_to_ticket
+from common.callbacks import AskOperator
+from common.i18n import Texts
 from handoff.desk import Desk
 from nlu.categories import Categorizer, Classification
 from storage.models import Customer, Ticket

@@ -7,8 +7,8 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import PickLanguage
-from bot.i18n import LANGUAGES, Texts, Translator
+from common.callbacks import PickLanguage
+from common.i18n import LANGUAGES, Texts, Translator
 from storage.models import Customer
 
 NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}

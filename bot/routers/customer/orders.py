@@ -12,11 +12,11 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Texts
 from bot.orders import Order, OrderBackend, OrderBackendError, find_order_number
 from bot.states import OrderFlow
+from common.clock import Clock
+from common.i18n import Texts
 from nlu.categories import Classification, ClassificationFields
 from nlu.service import NLU
 from storage import events

@@ -18,14 +18,14 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.callbacks import ShowArticle
-from bot.clock import Clock
 from bot.config import Settings
-from bot.i18n import Texts
 from bot.orders import OrderBackend
 from bot.routers.customer.callback import start_callback_flow
 from bot.routers.customer.handoff import hand_off
 from bot.routers.customer.orders import start_order_flow
+from common.callbacks import ShowArticle
+from common.clock import Clock
+from common.i18n import Texts
 from handoff.desk import Desk
 from kb.model import Article
 from kb.render import markdown_to_telegram_html, split_message

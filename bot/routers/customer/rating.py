@@ -8,10 +8,10 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminNotifier
-from bot.callbacks import RateTicket
-from bot.clock import Clock
-from bot.i18n import Texts
 from bot.states import RatingComment
+from common.callbacks import RateTicket
+from common.clock import Clock
+from common.i18n import Texts
 from handoff.desk import Desk
 from storage import events, tickets
 from storage.models import Customer

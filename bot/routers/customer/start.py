@@ -5,7 +5,7 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Texts
+from common.i18n import Texts
 from storage import tickets
 from storage.models import Customer
 

@@ -8,9 +8,9 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import PickCategory, TicketAction
-from bot.clock import Clock
 from bot.config import Settings
+from common.callbacks import PickCategory, TicketAction
+from common.clock import Clock
 from handoff.desk import Desk
 from handoff.keyboards import category_picker
 from kb.service import KnowledgeBaseService

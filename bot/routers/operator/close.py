@@ -6,8 +6,8 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
-from bot.callbacks import TicketAction
 from bot.filters import InTicketTopic
+from common.callbacks import TicketAction
 from handoff.desk import Desk
 from storage import tickets
 from storage.models import Ticket

@@ -9,11 +9,11 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.config import Settings
 from bot.filters import InTicketTopic
-from bot.i18n import Translator
 from bot.routers.customer.question import article_html
+from common.clock import Clock
+from common.i18n import Translator
 from handoff.desk import Desk
 from kb.model import Article
 from kb.render import split_message

@@ -9,8 +9,8 @@ from aiogram.filters import Command
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.clock import Clock
 from bot.filters import InTicketTopic
+from common.clock import Clock
 from handoff.desk import Desk
 from storage import events
 from storage.models import Ticket, TicketStatus

@@ -1,4 +1,4 @@
-"""User-facing texts from Fluent catalogues in bot/locales/<lang>/*.ftl."""
+"""User-facing texts from Fluent catalogues in common/locales/<lang>/*.ftl."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ stored; everything else happens here, so a crash between receiving and handling 
 nothing: after a restart the updates left unhandled are handled then.
 
 - Updates start in the order they arrived; the per-chat lock (bot.middlewares.locks) keeps
-  each chat in that order while many chats are handled at once.
+  each chat in that order while many chats are handled at once. An update about a whole
+  chat (a member joined or left the staff group) runs alone in it: the chat's later updates,
+  in any of its topics, wait for it.
 - Each worker claims the updates it starts for a lease, renewed while they run. An update
   another worker (a replica) holds is left to it, and so is every later update of its chat.
   A worker that died frees its updates when its lease ends, at once if it was this process
@@ -94,6 +96,8 @@ class Inbox:
         # Handled here but maybe not marked yet: an album's later parts end at once, and are
         # marked with its first part (bot.middlewares.albums).
         self._done: set[int] = set()
+        self._keys: dict[int, int] = {}  # running update -> its chat
+        self._whole: set[int] = set()  # running updates about their whole chat
         self._scanning = False
         self._stopping = False
         self._paused_until = 0.0  # loop time: the database failed, nothing starts before
@@ -162,18 +166,23 @@ class Inbox:
         now = self.clock.now()
         limit = self.capacity * 4
         pause = IDLE_RESCAN
-        started: list[tuple[int, int]] = []
+        started: list[int] = []
         async with self.sessionmaker() as session:
             rows = await inbox.waiting(session, limit)
             if len(rows) < limit:
                 self._done &= {row.update_id for row in rows}
             blocked: set[int] = set()  # chats whose earlier update is not ours to run now
+            # Chats with an update running, and those whose running update is about the whole
+            # chat: its later updates, in any topic, wait for that one.
+            busy = {self._keys[u] for u in self._running}
+            blocked |= {self._keys[u] for u in self._running if u in self._whole}
             for row in rows:
                 if len(self._running) + len(started) >= self.capacity:
                     break
                 if row.update_id in self._running or row.update_id in self._done:
                     continue
-                if row.chat_key in blocked:
+                if row.chat_key in blocked or (row.whole_chat and row.chat_key in busy):
+                    blocked.add(row.chat_key)
                     continue
                 theirs = row.claimed_by not in (None, self.me)
                 if theirs and row.claimed_until is not None and row.claimed_until > now:
@@ -185,24 +194,35 @@ class Inbox:
                         continue
                     await inbox.take_over(session, row.update_id, row.claimed_by, self.me)
                 if await inbox.claim(session, row.update_id, self.me, now, LEASE):
-                    started.append((row.update_id, row.chat_key))
+                    started.append(row.update_id)
+                    self._keys[row.update_id] = row.chat_key
+                    busy.add(row.chat_key)
+                    if row.whole_chat:
+                        self._whole.add(row.update_id)
+                        blocked.add(row.chat_key)
                 else:
                     blocked.add(row.chat_key)  # another worker took it just now
             await session.commit()
-        for update_id, _ in started:
-            self._running[update_id] = asyncio.create_task(self._handle(update_id))
+            found = await inbox.raws(session, started) if started else {}
+        # Read here, not in each task: a query per task would let them reach the chat lock in
+        # whatever order the database answers (PostgreSQL answers concurrent queries so).
+        for update_id in started:
+            raw = found.get(update_id)
+            if raw is not None:
+                self._running[update_id] = asyncio.create_task(self._handle(update_id, raw))
+            else:  # pragma: no cover - claimed rows are not deleted
+                self._keys.pop(update_id, None)
+                self._whole.discard(update_id)
         return pause
 
-    async def _handle(self, update_id: int, replayed: dict[str, Any] | None = None) -> None:
+    async def _handle(self, update_id: int, raw: dict[str, Any], replay: bool = False) -> None:
         beat = asyncio.create_task(self._keep_claim(update_id))
         try:
-            async with self.sessionmaker() as session:
-                if replayed is not None:
-                    await inbox.requeue(session, replayed, self.me, self.clock.now(), LEASE)
+            if replay:
+                async with self.sessionmaker() as session:
+                    await inbox.requeue(session, raw, self.me, self.clock.now(), LEASE)
                     await session.commit()
-                raw = await inbox.raw_of(session, update_id)
-            if raw is not None:
-                await self.handle(update_id, raw)
+            await self.handle(update_id, raw)
             self._done.add(update_id)
             self._recovered()
         except asyncio.CancelledError:
@@ -214,6 +234,8 @@ class Inbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
             del self._running[update_id]
+            self._keys.pop(update_id, None)
+            self._whole.discard(update_id)
             if not self._stopping:
                 self.wake()
 
@@ -284,8 +306,9 @@ class Inbox:
         for update_id, raw in await self.quarantine.to_replay():
             self._done.discard(update_id)
             # Registered as running before it is put back, so the scan leaves it alone.
-            task = asyncio.create_task(self._handle(update_id, replayed=raw))
+            task = asyncio.create_task(self._handle(update_id, raw, replay=True))
             self._running[update_id] = task
+            self._keys[update_id] = inbox.chat_key(raw)
             await task
             if await self.quarantine.replayed(update_id):
                 done += 1

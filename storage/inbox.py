@@ -21,12 +21,14 @@ from storage.upsert import insert_or_ignore_statement, table_of
 # Telegram keeps an unconfirmed update for 24 hours; ids older than that cannot come back.
 KEEP = timedelta(hours=48)
 _TABLE = table_of(InboxUpdate)
+WHOLE_CHAT = {"chat_member", "my_chat_member"}  # updates about the chat, not one topic
 
 
 @dataclass(frozen=True)
 class Waiting:
     update_id: int
     chat_key: int
+    whole_chat: bool
     claimed_by: str | None
     claimed_until: datetime | None
 
@@ -53,6 +55,7 @@ async def store(session: AsyncSession, raws: list[dict[str, Any]], now: datetime
         {
             "update_id": raw["update_id"],
             "chat_key": chat_key(raw),
+            "whole_chat": bool(WHOLE_CHAT & raw.keys()),
             "raw": raw,
             "received_at": now,
             "claimed_by": None,
@@ -72,6 +75,7 @@ async def waiting(session: AsyncSession, limit: int) -> list[Waiting]:
         select(
             InboxUpdate.update_id,
             InboxUpdate.chat_key,
+            InboxUpdate.whole_chat,
             InboxUpdate.claimed_by,
             InboxUpdate.claimed_until,
         )
@@ -119,9 +123,11 @@ async def extend(session: AsyncSession, ids: list[int], worker: str, until: date
     )
 
 
-async def raw_of(session: AsyncSession, update_id: int) -> dict[str, Any] | None:
-    raw = await session.scalar(select(InboxUpdate.raw).where(InboxUpdate.update_id == update_id))
-    return dict(raw) if raw is not None else None
+async def raws(session: AsyncSession, ids: list[int]) -> dict[int, dict[str, Any]]:
+    rows = await session.execute(
+        select(InboxUpdate.update_id, InboxUpdate.raw).where(InboxUpdate.update_id.in_(ids))
+    )
+    return {int(update_id): dict(raw) for update_id, raw in rows}
 
 
 _HANDLED = select(InboxUpdate.handled_at).where(InboxUpdate.update_id == bindparam("update_id"))

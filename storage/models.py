@@ -211,6 +211,9 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # The chat (or user) it comes from: one chat's updates are handled in order.
     chat_key: Mapped[int] = mapped_column(BigInteger, default=0)
+    # About the whole chat (a member joined or left): the chat's later updates, whatever
+    # their topic, wait for it.
+    whole_chat: Mapped[bool] = mapped_column(default=False)
     raw: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime]
     claimed_by: Mapped[str | None] = mapped_column(String(80))  # the worker handling it

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.types import Chat, TelegramObject, User
 from redis.asyncio import Redis
 from redis.exceptions import LockError
@@ -83,6 +84,11 @@ class ChatLockMiddleware(BaseMiddleware):
         else:
             return await handler(event, data)
         async with self.locks.hold(key):
+            state = data.get("state")
+            if isinstance(state, FSMContext):
+                # aiogram read the dialog state before the lock, maybe before the chat's
+                # previous update committed the step it set: read again under the lock.
+                data["raw_state"] = await state.get_state()
             return await handler(event, data)
 
 

@@ -25,6 +25,7 @@ def upgrade() -> None:
         "inbox",
         sa.Column("update_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("chat_key", sa.BigInteger(), nullable=False),
+        sa.Column("whole_chat", sa.Boolean(), nullable=False),
         sa.Column("raw", sa.JSON(), nullable=False),
         sa.Column("received_at", storage.types.UTCDateTime(), nullable=False),
         sa.Column("claimed_by", sa.String(length=80), nullable=True),
@@ -35,8 +36,8 @@ def upgrade() -> None:
     op.create_index("ix_inbox_waiting", "inbox", ["handled_at", "update_id"], unique=False)
     # Updates handled before the upgrade stay handled: Telegram may deliver them again.
     op.execute(
-        "INSERT INTO inbox (update_id, chat_key, raw, received_at, handled_at) "
-        "SELECT update_id, 0, '{}', handled_at, handled_at FROM handled_updates"
+        "INSERT INTO inbox (update_id, chat_key, whole_chat, raw, received_at, handled_at) "
+        "SELECT update_id, 0, false, '{}', handled_at, handled_at FROM handled_updates"
     )
     op.drop_table("handled_updates")
 

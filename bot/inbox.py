@@ -216,7 +216,8 @@ class Inbox:
         return pause
 
     async def _handle(self, update_id: int, raw: dict[str, Any], replay: bool = False) -> None:
-        beat = asyncio.create_task(self._keep_claim(update_id))
+        finished = asyncio.Event()
+        beat = asyncio.create_task(self._keep_claim(update_id, finished))
         try:
             if replay:
                 async with self.sessionmaker() as session:
@@ -230,9 +231,10 @@ class Inbox:
         except Exception as exc:
             self._failed(exc, update_id)
         finally:
-            beat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await beat
+            # Ended, not cancelled: a renewal cut off mid-query would leave its connection
+            # half-closed.
+            finished.set()
+            await beat
             del self._running[update_id]
             self._keys.pop(update_id, None)
             self._whole.discard(update_id)
@@ -288,10 +290,13 @@ class Inbox:
         self.outage.recovered()
         self._outage_delay = OUTAGE_MIN
 
-    async def _keep_claim(self, update_id: int) -> None:
+    async def _keep_claim(self, update_id: int, finished: asyncio.Event) -> None:
         """A long handler (a 429's wait, a slow shop API) keeps its update."""
         while True:
-            await asyncio.sleep(HEARTBEAT)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), HEARTBEAT)
+            if finished.is_set():
+                return
             try:
                 async with self.sessionmaker() as session:
                     await inbox.extend(session, [update_id], self.me, self.clock.now() + LEASE)

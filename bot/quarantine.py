@@ -56,9 +56,10 @@ class Quarantine:
     async def replayed(self, update_id: int) -> bool:
         """Record a replay's outcome: True if it went through this time."""
         ok = update_id not in self._failed
-        async with self.sessionmaker() as session:
-            await quarantine.replayed(session, update_id, self.clock.now(), ok)
-            await session.commit()
+        if ok:  # one that failed again was kept again, with its new error (keep)
+            async with self.sessionmaker() as session:
+                await quarantine.mark_replayed(session, update_id, self.clock.now())
+                await session.commit()
         log.info("quarantined update %s replayed: %s", update_id, "ok" if ok else "failed again")
         return ok
 

@@ -71,8 +71,8 @@ async def take_replays(session: AsyncSession) -> list[tuple[int, dict[str, Any]]
     return [(int(update_id), dict(raw)) for update_id, raw in rows]
 
 
-async def replayed(session: AsyncSession, update_id: int, now: datetime, ok: bool) -> None:
-    if ok:
-        await session.execute(
-            update(Quarantined).where(Quarantined.update_id == update_id).values(replayed_at=now)
-        )
+async def mark_replayed(session: AsyncSession, update_id: int, now: datetime) -> None:
+    """A replay went through."""
+    await session.execute(
+        update(Quarantined).where(Quarantined.update_id == update_id).values(replayed_at=now)
+    )

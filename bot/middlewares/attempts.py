@@ -25,7 +25,6 @@ FIRST_PAUSE = 0.2  # seconds before the second attempt, doubled for each one aft
 class AttemptsMiddleware(BaseMiddleware):
     def __init__(self, attempts: int) -> None:
         self.attempts = attempts
-        self.retried = 0
 
     async def __call__(
         self,
@@ -48,7 +47,6 @@ class AttemptsMiddleware(BaseMiddleware):
                     attempt,
                     self.attempts,
                 )
-                self.retried += 1
             await asyncio.sleep(pause)
             pause *= 2
         raise AssertionError("unreachable")  # pragma: no cover

@@ -420,7 +420,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     dispatcher.update.outer_middleware(ChatLockMiddleware(redis))
     dispatcher.update.outer_middleware(AttemptsMiddleware(settings.update_attempts))
     dispatcher.update.outer_middleware(SlotsMiddleware(settings.concurrency))
-    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(
+        DbSessionMiddleware(sessionmaker, clock, lambda: desk.outbox_wake())
+    )
     # Inside the lock: awaiting the journal before it would let a chat's updates overtake
     # each other. An album is journaled under its first part's update.
     dispatcher.update.outer_middleware(journal)

@@ -151,6 +151,25 @@ async def test_an_update_that_fails_once_is_tried_again_and_answered(
         assert await quarantine.listing(session) == []
 
 
+async def test_a_retried_update_answers_once(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    """The first attempt had its answer ready when its commit failed: the answer went with
+    it, and the customer gets the second attempt's only."""
+    alice = make_customer()
+    alice.send("/start")
+    await alice.receives("Здравствуйте")
+    await bot.settled()
+    with refused_writes(
+        bot.app.engine, 1, "IntegrityError", ("INSERT INTO EVENTS",), "CHECK constraint"
+    ) as fault:
+        alice.send("сколько стоит доставка?")
+        await alice.receives("доставк")
+        await bot.settled()
+    assert fault.left == 0
+    assert len([t for t in alice.texts() if "Сроки и стоимость доставки" in t]) == 1
+
+
 async def test_no_customer_text_in_any_log_line_even_through_faults(
     bot: RunningBot,
     make_customer: Callable[..., Customer],

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup, buttons
 from storage.models import Direction, Event, Message, Ticket, TicketStatus
-from tests.conftest import Launch, RunningBot
+from tests.conftest import FakeClock, Launch, RunningBot
 
 
 async def test_start_greets_in_russian_and_english(
@@ -247,19 +247,28 @@ async def test_operator_messages_outside_topics_and_in_other_groups_are_ignored(
     assert emulator.chat_messages(other["id"], from_bot=True) == []
 
 
-async def test_a_failing_update_does_not_stop_the_bot(
-    launch: Launch, make_customer: Callable[..., Customer], emulator: TelegramEmulator
+async def test_a_reply_telegram_keeps_refusing_waits_and_arrives_once(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    emulator: TelegramEmulator,
+    clock: FakeClock,
 ) -> None:
-    await launch(delivery={"max_attempts": 2, "group_rate_per_minute": 0})
+    bot = await launch(delivery={"max_attempts": 2, "group_rate_per_minute": 0})
     alice = make_customer()
-    # One server error is retried: the customer never notices.
+    # One server error is retried at once: the customer never notices.
     emulator.fail("sendMessage", code=500, description="Internal Server Error", times=1)
     alice.send("сколько стоит доставка?")
     await alice.receives("Сроки и стоимость доставки")
-    # Errors beyond the retries fail the update, and each of its 3 attempts: the customer is
-    # told, nothing crashes.
-    emulator.fail("sendMessage", code=500, description="Internal Server Error", times=6)
+    # Errors beyond the quick retries: the reply waits in the outbox and goes out later,
+    # once; the update itself was handled, and nobody is told something went wrong.
+    emulator.fail("sendMessage", code=500, description="Internal Server Error", times=2)
     alice.send("как вернуть товар")
-    await alice.receives("Что-то пошло не так")
+    await bot.settled()
+    assert not [t for t in alice.texts() if "Возврат товара" in t]
+    clock.advance(seconds=10)
+    bot.app.outbox.wake()
+    await alice.receives("Возврат товара")
     alice.send("как оплатить картой")
     await alice.receives("Способы оплаты")
+    assert len([t for t in alice.texts() if "Возврат товара" in t]) == 1
+    assert not [t for t in alice.texts() if "Что-то пошло не так" in t]

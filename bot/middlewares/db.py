@@ -11,6 +11,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.replies import Replies
+from common.clock import Clock
 from storage.models import Customer, Ticket
 
 
@@ -59,10 +61,18 @@ def current_customer_update() -> AsyncSession | None:
 
 class DbSessionMiddleware(BaseMiddleware):
     """One session per update, committed once at its end: the handler's writes, its deferred
-    ones (its log rows, storage.pending) and its inbox mark in one transaction."""
+    ones (its log rows, storage.pending), its replies (`say`, bot.replies) and its inbox mark
+    in one transaction."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        wake_outbox: Callable[[], None],
+    ) -> None:
         self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.wake_outbox = wake_outbox
 
     async def __call__(
         self,
@@ -73,6 +83,7 @@ class DbSessionMiddleware(BaseMiddleware):
         async with self.sessionmaker() as session:
             data["session"] = session
             data["lookups"] = Lookups()
+            data["say"] = Replies(session, self.clock, self.wake_outbox)
             token = update_session.set(session)
             try:
                 result = await handler(event, data)

@@ -1,4 +1,9 @@
-"""/stats [week]: the weekly report on demand (last week by default)."""
+"""/stats [week]: the weekly report on demand (last week by default).
+
+Unlike other handlers', these messages go straight to Telegram, not through the outbox: the
+report (a workbook and charts, uploaded) is sent while the admin waits, and the note that it
+is being prepared must come before it.
+"""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ import html
 import phonenumbers
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import SendMessage
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -20,6 +21,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.replies import Replies
 from bot.states import CallbackFlow
 from common.callbacks import CallbackDone, PickWindow
 from common.clock import Clock
@@ -43,7 +45,7 @@ def normalise_phone(raw: str, region: str) -> str | None:
 
 
 async def start_callback_flow(
-    message: Message, customer: Customer, t: Texts, state: FSMContext
+    message: Message, say: Replies, customer: Customer, t: Texts, state: FSMContext
 ) -> None:
     await state.set_state(CallbackFlow.name)
     keyboard = None
@@ -53,10 +55,10 @@ async def start_callback_flow(
             resize_keyboard=True,
             one_time_keyboard=True,
         )
-    await message.answer(t("callback-ask-name"), reply_markup=keyboard)
+    say(message.answer(t("callback-ask-name"), reply_markup=keyboard))
 
 
-async def callback_name(message: Message, t: Texts, state: FSMContext) -> None:
+async def callback_name(message: Message, say: Replies, t: Texts, state: FSMContext) -> None:
     await state.update_data(callback_name=(message.text or "").strip()[:NAME_LIMIT])
     await state.set_state(CallbackFlow.phone)
     keyboard = ReplyKeyboardMarkup(
@@ -64,33 +66,38 @@ async def callback_name(message: Message, t: Texts, state: FSMContext) -> None:
         resize_keyboard=True,
         one_time_keyboard=True,
     )
-    await message.answer(t("callback-ask-phone"), reply_markup=keyboard)
+    say(message.answer(t("callback-ask-phone"), reply_markup=keyboard))
 
 
-async def callback_phone(message: Message, t: Texts, state: FSMContext, settings: Settings) -> None:
+async def callback_phone(
+    message: Message, say: Replies, t: Texts, state: FSMContext, settings: Settings
+) -> None:
     raw = message.contact.phone_number if message.contact else (message.text or "")
     if message.contact and not raw.startswith("+"):
         raw = "+" + raw  # Telegram sends shared numbers without the plus
     phone = normalise_phone(raw, settings.callback.default_region)
     if phone is None:
-        await message.answer(t("callback-bad-phone"))
+        say(message.answer(t("callback-bad-phone")))
         return
     await state.update_data(callback_phone=phone)
     await state.set_state(CallbackFlow.window)
     # Says what was understood, and takes the share-number keyboard away: one message can
     # carry either that keyboard's removal or the inline window buttons, not both.
-    await message.answer(t("callback-phone-noted", phone=phone), reply_markup=ReplyKeyboardRemove())
+    say(message.answer(t("callback-phone-noted", phone=phone), reply_markup=ReplyKeyboardRemove()))
     rows = [
         [InlineKeyboardButton(text=window, callback_data=PickWindow(index=i).pack())]
         for i, window in enumerate(settings.callback.windows)
     ]
-    await message.answer(
-        t("callback-ask-window"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+    say(
+        message.answer(
+            t("callback-ask-window"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
     )
 
 
 async def callback_window(
     query: CallbackQuery,
+    say: Replies,
     callback_data: PickWindow,
     session: AsyncSession,
     customer: Customer,
@@ -119,7 +126,7 @@ async def callback_window(
         window=window,
     )
     await session.commit()
-    await query.message.edit_text(t("callback-confirmed", phone=phone, window=window))
+    say(query.message.edit_text(t("callback-confirmed", phone=phone, window=window)))
     staff = desk.staff
     card = staff(
         "staff-callback-card",
@@ -139,11 +146,12 @@ async def callback_window(
             ]
         ]
     )
-    await bot.send_message(desk.staff_chat_id, card, parse_mode="HTML", reply_markup=done)
+    say(SendMessage(chat_id=desk.staff_chat_id, text=card, parse_mode="HTML", reply_markup=done))
 
 
 async def callback_done(
     query: CallbackQuery,
+    say: Replies,
     desk: Desk,
     session: AsyncSession,
     clock: Clock,
@@ -166,7 +174,7 @@ async def callback_done(
         + "\n\n"
         + desk.staff("staff-callback-done", operator=html.escape(query.from_user.full_name))
     )
-    await query.message.edit_text(text, parse_mode="HTML", reply_markup=None)
+    say(query.message.edit_text(text, parse_mode="HTML", reply_markup=None))
 
 
 def build_router() -> Router:

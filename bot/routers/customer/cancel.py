@@ -5,15 +5,16 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+from bot.replies import Replies
 from common.i18n import Texts
 
 
-async def cmd_cancel(message: Message, t: Texts, state: FSMContext) -> None:
+async def cmd_cancel(message: Message, say: Replies, t: Texts, state: FSMContext) -> None:
     if await state.get_state() is None:
-        await message.answer(t("cancel-nothing"), reply_markup=ReplyKeyboardRemove())
+        say(message.answer(t("cancel-nothing"), reply_markup=ReplyKeyboardRemove()))
         return
     await state.set_state(None)
-    await message.answer(t("cancel-done"), reply_markup=ReplyKeyboardRemove())
+    say(message.answer(t("cancel-done"), reply_markup=ReplyKeyboardRemove()))
 
 
 def build_router() -> Router:

@@ -5,6 +5,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
+from bot.replies import Replies
 from common.clock import Clock
 from common.content import content_type
 from common.i18n import Texts
@@ -13,7 +14,12 @@ from storage.models import Customer
 
 
 async def unsupported_content(
-    message: Message, session: AsyncSession, customer: Customer, t: Texts, clock: Clock
+    message: Message,
+    say: Replies,
+    session: AsyncSession,
+    customer: Customer,
+    t: Texts,
+    clock: Clock,
 ) -> None:
     events.log(
         session,
@@ -23,8 +29,10 @@ async def unsupported_content(
         content_type=content_type(message),
     )
     await session.commit()
-    await message.answer(
-        t("content-unsupported"), reply_markup=keyboards.operator_only(t, "asked_for_operator")
+    say(
+        message.answer(
+            t("content-unsupported"), reply_markup=keyboards.operator_only(t, "asked_for_operator")
+        )
     )
 
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
+from bot.replies import Replies
 from common.callbacks import Feedback
 from common.clock import Clock
 from common.i18n import Texts
@@ -18,6 +19,7 @@ from storage.models import Customer
 
 async def article_feedback(
     query: CallbackQuery,
+    say: Replies,
     callback_data: Feedback,
     session: AsyncSession,
     customer: Customer,
@@ -44,10 +46,12 @@ async def article_feedback(
     # The buttons go once used, so the same answer cannot be rated twice.
     article = kb.index.kb.get(callback_data.article, customer.language)
     with contextlib.suppress(TelegramBadRequest):  # "not modified": already without them
-        await query.message.edit_reply_markup(reply_markup=keyboards.links_only(article))
+        say(query.message.edit_reply_markup(reply_markup=keyboards.links_only(article)))
     if not callback_data.useful:
-        await query.message.answer(
-            t("kb-feedback-sorry"), reply_markup=keyboards.operator_only(t, "negative_feedback")
+        say(
+            query.message.answer(
+                t("kb-feedback-sorry"), reply_markup=keyboards.operator_only(t, "negative_feedback")
+            )
         )
 
 

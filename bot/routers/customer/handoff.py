@@ -11,6 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import AsksForPerson, HasOpenTicket
+from bot.replies import Replies
 from bot.routers.customer.relay import customer_message_to_ticket
 from common.callbacks import AskOperator
 from common.i18n import Texts
@@ -39,6 +40,7 @@ async def recall_contact(state: FSMContext, categorizer: Categorizer, text: str)
 
 async def hand_off(
     target: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -50,14 +52,12 @@ async def hand_off(
         ticket, created = await desk.open_ticket(session, customer, reason, contact)
     except TelegramAPIError as exc:
         log.error("handoff failed for customer %s: %s", customer.id, type(exc).__name__)
-        await target.answer(t("handoff-unavailable"))
+        say(target.answer(t("handoff-unavailable")))
         return
-    await target.answer(
-        t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)
-    )
+    say(target.answer(t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)))
     opens = desk.reply_expected(desk.now())
     if created and opens is not None:
-        await target.answer(t("handoff-after-hours", when=describe_when(t, desk, opens)))
+        say(target.answer(t("handoff-after-hours", when=describe_when(t, desk, opens))))
 
 
 def describe_when(t: Texts, desk: Desk, opens: datetime) -> str:
@@ -77,6 +77,7 @@ def describe_when(t: Texts, desk: Desk, opens: datetime) -> str:
 
 async def cmd_operator(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -85,11 +86,12 @@ async def cmd_operator(
     categorizer: Categorizer,
 ) -> None:
     contact = await recall_contact(state, categorizer, message.text or "")
-    await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
+    await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
 
 
 async def asks_again_during_ticket(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     ticket: Ticket,
@@ -100,11 +102,12 @@ async def asks_again_during_ticket(
     """«оператор, где вы?» while a ticket is open: the words go to the operator like any other
     message, and the customer is reminded where the request stands."""
     await customer_message_to_ticket(message, session, customer, ticket, desk, album)
-    await message.answer(t("handoff-already-open", ticket=ticket.id))
+    say(message.answer(t("handoff-already-open", ticket=ticket.id)))
 
 
 async def operator_button(
     query: CallbackQuery,
+    say: Replies,
     callback_data: AskOperator,
     session: AsyncSession,
     customer: Customer,
@@ -117,7 +120,7 @@ async def operator_button(
     if isinstance(query.message, Message):
         reason = callback_data.reason if callback_data.reason in REASONS else "asked_for_operator"
         contact = await recall_contact(state, categorizer, "")
-        await hand_off(query.message, session, customer, t, desk, reason, contact)
+        await hand_off(query.message, say, session, customer, t, desk, reason, contact)
 
 
 def build_router(keywords: list[str]) -> Router:

@@ -7,6 +7,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.replies import Replies
 from common.callbacks import PickLanguage
 from common.i18n import LANGUAGES, Texts, Translator
 from storage.models import Customer
@@ -27,6 +28,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 async def cmd_language(
     message: Message,
+    say: Replies,
     command: CommandObject,
     session: AsyncSession,
     customer: Customer,
@@ -37,13 +39,14 @@ async def cmd_language(
     if wanted in LANGUAGES:
         customer.language = wanted
         await session.commit()
-        await message.answer(translator.texts(wanted)("language-set"))
+        say(message.answer(translator.texts(wanted)("language-set")))
         return
-    await message.answer(t("language-ask"), reply_markup=language_keyboard())
+    say(message.answer(t("language-ask"), reply_markup=language_keyboard()))
 
 
 async def language_picked(
     query: CallbackQuery,
+    say: Replies,
     callback_data: PickLanguage,
     session: AsyncSession,
     customer: Customer,
@@ -57,7 +60,7 @@ async def language_picked(
     t = translator.texts(customer.language)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(t("language-set"))
+        say(query.message.edit_text(t("language-set")))
 
 
 def build_router() -> Router:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.config import Settings
 from bot.orders import Order, OrderBackend, OrderBackendError, find_order_number
+from bot.replies import Replies
 from bot.states import OrderFlow
 from common.clock import Clock
 from common.i18n import Texts
@@ -52,6 +53,7 @@ def describe(t: Texts, order: Order) -> str:
 
 async def look_up(
     message: Message,
+    say: Replies,
     number: str,
     session: AsyncSession,
     customer: Customer,
@@ -83,23 +85,28 @@ async def look_up(
         order = await orders.lookup(number)
     except OrderBackendError:
         logged("backend_down")
-        await message.answer(
-            t("order-backend-down"), reply_markup=keyboards.operator_only(t, "failed_flow")
+        say(
+            message.answer(
+                t("order-backend-down"), reply_markup=keyboards.operator_only(t, "failed_flow")
+            )
         )
         return
     if order is None:
         logged("not_found")
-        await message.answer(
-            t("order-not-found", number=number),
-            reply_markup=keyboards.operator_only(t, "failed_flow"),
+        say(
+            message.answer(
+                t("order-not-found", number=number),
+                reply_markup=keyboards.operator_only(t, "failed_flow"),
+            )
         )
         return
     logged("found", status=order.status)
-    await message.answer(describe(t, order))
+    say(message.answer(describe(t, order)))
 
 
 async def start_order_flow(
     message: Message,
+    say: Replies,
     parsed: dict[str, Any],
     session: AsyncSession,
     customer: Customer,
@@ -113,11 +120,11 @@ async def start_order_flow(
     )
     number = str(entity["value"]) if entity else find_order_number(message.text or "")
     if number:
-        await look_up(message, number, session, customer, t, orders, clock, state)
+        await look_up(message, say, number, session, customer, t, orders, clock, state)
         return
     await state.set_state(OrderFlow.number)
     await state.update_data(order_attempts=0)
-    await message.answer(t("order-ask-number"))
+    say(message.answer(t("order-ask-number")))
 
 
 class AnswersTheQuestion(BaseFilter):
@@ -138,6 +145,7 @@ class AnswersTheQuestion(BaseFilter):
 
 async def order_number_given(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -147,7 +155,7 @@ async def order_number_given(
 ) -> None:
     number = find_order_number(message.text or "")
     if number:
-        await look_up(message, number, session, customer, t, orders, clock, state)
+        await look_up(message, say, number, session, customer, t, orders, clock, state)
         return
     attempts = int((await state.get_data()).get("order_attempts", 0)) + 1
     if attempts >= MAX_ATTEMPTS:
@@ -156,12 +164,14 @@ async def order_number_given(
         events.log_later(
             session, "order_lookup", clock.now(), customer_id=customer.id, result="no_number"
         )
-        await message.answer(
-            t("kb-offer-operator"), reply_markup=keyboards.operator_only(t, "failed_flow")
+        say(
+            message.answer(
+                t("kb-offer-operator"), reply_markup=keyboards.operator_only(t, "failed_flow")
+            )
         )
         return
     await state.update_data(order_attempts=attempts)
-    await message.answer(t("order-bad-number"))
+    say(message.answer(t("order-bad-number")))
 
 
 def build_router() -> Router:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.config import Settings
 from bot.orders import OrderBackend
+from bot.replies import Replies
 from bot.routers.customer.callback import start_callback_flow
 from bot.routers.customer.handoff import hand_off
 from bot.routers.customer.orders import start_order_flow
@@ -51,15 +52,17 @@ def article_html(t: Texts, article: Article) -> str:
     )
 
 
-async def send_article(message: Message, t: Texts, article: Article) -> None:
+async def send_article(message: Message, say: Replies, t: Texts, article: Article) -> None:
     """The article, split if long; the 👍/👎 buttons go under its last part."""
     parts = split_message(article_html(t, article))
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        await message.answer(
-            part,
-            parse_mode="HTML",
-            reply_markup=keyboards.feedback(t, article) if last else None,
+        say(
+            message.answer(
+                part,
+                parse_mode="HTML",
+                reply_markup=keyboards.feedback(t, article) if last else None,
+            )
         )
 
 
@@ -86,6 +89,7 @@ def strong_match(
 
 async def answer_with(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -102,19 +106,22 @@ async def answer_with(
             session, "kb_repeat", now, customer_id=customer.id, article=article.id, **seen
         )
         await state.update_data(last_article=None, unsure=0)
-        await message.answer(
-            t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
+        say(
+            message.answer(
+                t("kb-repeat"), reply_markup=keyboards.operator_only(t, "repeat_question")
+            )
         )
         return
     events.log_later(
         session, "kb_answer", now, customer_id=customer.id, article=article.id, via=via, **seen
     )
     await state.update_data(last_article=article.id, unsure=0)
-    await send_article(message, t, article)
+    await send_article(message, say, t, article)
 
 
 async def answer_question(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -130,7 +137,7 @@ async def answer_question(
     text = message.text or ""
     await state.set_state(None)  # a new question ends any dialog left half-way
     if len(text) > LONG_MESSAGE:
-        await message.answer(t("content-too-long"))
+        say(message.answer(t("content-too-long")))
     parsed = await nlu.parse(text[:NLU_INPUT_LIMIT])
     intent = str(parsed["intent"]["name"])
     confidence = float(parsed["intent"]["confidence"])
@@ -148,32 +155,42 @@ async def answer_question(
     matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
     if confident and intent == "talk_to_operator":
         events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
-        await hand_off(message, session, customer, t, desk, "asked_for_operator", contact)
+        await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
         return
     intent_article = kb.index.kb.for_intent(intent, customer.language) if confident else None
     specific = strong_match(matches, intent_article, settings.kb.match_threshold, confident)
     if specific is not None:
         await answer_with(
-            message, session, customer, t, state, specific, memory, now, seen, "search"
+            message, say, session, customer, t, state, specific, memory, now, seen, "search"
         )
         return
     if confident:
         if intent == "order_status":
             events.log_later(session, "flow_order_status", now, customer_id=customer.id, **seen)
-            await start_order_flow(message, parsed, session, customer, t, orders, clock, state)
+            await start_order_flow(message, say, parsed, session, customer, t, orders, clock, state)
             return
         if intent == "callback_request":
             events.log_later(session, "flow_callback", now, customer_id=customer.id, **seen)
-            await start_callback_flow(message, customer, t, state)
+            await start_callback_flow(message, say, customer, t, state)
             return
         if intent in SMALLTALK:
             events.log_later(session, "smalltalk", now, customer_id=customer.id, **seen)
             await state.update_data(unsure=0)
-            await message.answer(t(f"smalltalk-{intent}"))
+            say(message.answer(t(f"smalltalk-{intent}")))
             return
         if intent_article is not None:
             await answer_with(
-                message, session, customer, t, state, intent_article, memory, now, seen, "intent"
+                message,
+                say,
+                session,
+                customer,
+                t,
+                state,
+                intent_article,
+                memory,
+                now,
+                seen,
+                "intent",
             )
             return
 
@@ -192,9 +209,11 @@ async def answer_question(
             question=text[:QUESTION_LOG_LIMIT],
             **seen,
         )
-        await message.answer(
-            t("kb-offer-operator"),
-            reply_markup=keyboards.suggestions(t, candidates, "low_confidence"),
+        say(
+            message.answer(
+                t("kb-offer-operator"),
+                reply_markup=keyboards.suggestions(t, candidates, "low_confidence"),
+            )
         )
         return
     if candidates:
@@ -207,8 +226,10 @@ async def answer_question(
             question=text[:QUESTION_LOG_LIMIT],
             **seen,
         )
-        await message.answer(
-            t("kb-suggestions"), reply_markup=keyboards.suggestions(t, candidates, "kb_miss")
+        say(
+            message.answer(
+                t("kb-suggestions"), reply_markup=keyboards.suggestions(t, candidates, "kb_miss")
+            )
         )
         return
     events.log_later(
@@ -219,11 +240,12 @@ async def answer_question(
         if intent in OUT_OF_SCOPE and confidence >= settings.policy.confident
         else "kb-not-found"
     )
-    await message.answer(t(key), reply_markup=keyboards.operator_only(t, "kb_miss"))
+    say(message.answer(t(key), reply_markup=keyboards.operator_only(t, "kb_miss")))
 
 
 async def show_suggested_article(
     query: CallbackQuery,
+    say: Replies,
     callback_data: ShowArticle,
     session: AsyncSession,
     customer: Customer,
@@ -245,7 +267,7 @@ async def show_suggested_article(
         via="suggestion",
     )
     await state.update_data(last_article=article.id, unsure=0)
-    await send_article(query.message, t, article)
+    await send_article(query.message, say, t, article)
 
 
 def build_router() -> Router:

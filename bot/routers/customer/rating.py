@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminNotifier
+from bot.replies import Replies
 from bot.states import RatingComment
 from common.callbacks import RateTicket
 from common.clock import Clock
@@ -21,6 +22,7 @@ COMMENT_LIMIT = 2000
 
 async def rate_ticket(
     query: CallbackQuery,
+    say: Replies,
     callback_data: RateTicket,
     session: AsyncSession,
     customer: Customer,
@@ -44,14 +46,15 @@ async def rate_ticket(
             lambda at: at("admin-rating-low", ticket=ticket.id, score=score)
         )
     if isinstance(query.message, Message):
-        await query.message.edit_text(t("rating-thanks", score=callback_data.score))
+        say(query.message.edit_text(t("rating-thanks", score=callback_data.score)))
         await state.set_state(RatingComment.text)
         await state.update_data(rating_ticket=ticket.id)
-        await query.message.answer(t("rating-comment-ask"))
+        say(query.message.answer(t("rating-comment-ask")))
 
 
 async def rating_comment(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     customer: Customer,
     t: Texts,
@@ -74,7 +77,7 @@ async def rating_comment(
         score=ticket.rating,
     )
     await session.commit()
-    await message.answer(t("rating-comment-thanks"))
+    say(message.answer(t("rating-comment-thanks")))
     await desk.say(
         session,
         ticket,

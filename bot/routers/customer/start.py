@@ -5,16 +5,19 @@ from aiogram.filters import CommandStart
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.replies import Replies
 from common.i18n import Texts
 from storage import tickets
 from storage.models import Customer
 
 
-async def cmd_start(message: Message, session: AsyncSession, customer: Customer, t: Texts) -> None:
-    await message.answer(t("start-greeting", name=customer.first_name or "👋"))
+async def cmd_start(
+    message: Message, say: Replies, session: AsyncSession, customer: Customer, t: Texts
+) -> None:
+    say(message.answer(t("start-greeting", name=customer.first_name or "👋")))
     ticket = await tickets.open_for_customer(session, customer.id)
     if ticket is not None:
-        await message.answer(t("start-greeting-ticket", ticket=ticket.id))
+        say(message.answer(t("start-greeting-ticket", ticket=ticket.id)))
 
 
 def build_router() -> Router:

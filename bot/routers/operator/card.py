@@ -9,6 +9,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.replies import Replies
 from common.callbacks import PickCategory, TicketAction
 from common.clock import Clock
 from handoff.desk import Desk
@@ -49,6 +50,7 @@ async def take_button(
 
 async def category_button(
     query: CallbackQuery,
+    say: Replies,
     callback_data: TicketAction,
     desk: Desk,
     categorizer: Categorizer,
@@ -59,14 +61,17 @@ async def category_button(
     if not isinstance(query.message, Message):
         return
     paths = known_paths(categorizer, kb, settings)
-    await query.message.answer(
-        desk.staff("staff-pick-category", ticket=callback_data.ticket),
-        reply_markup=category_picker(callback_data.ticket, paths),
+    say(
+        query.message.answer(
+            desk.staff("staff-pick-category", ticket=callback_data.ticket),
+            reply_markup=category_picker(callback_data.ticket, paths),
+        )
     )
 
 
 async def category_picked(
     query: CallbackQuery,
+    say: Replies,
     callback_data: PickCategory,
     session: AsyncSession,
     desk: Desk,
@@ -100,7 +105,7 @@ async def category_picked(
         operator=html.escape(query.from_user.full_name),
     )
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, parse_mode="HTML", reply_markup=None)
+        say(query.message.edit_text(text, parse_mode="HTML", reply_markup=None))
     await desk.refresh(session, ticket)
 
 

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.filters import InTicketTopic
+from bot.replies import Replies
 from common.callbacks import TicketAction
 from handoff.desk import Desk
 from storage import tickets
@@ -16,14 +17,19 @@ RESOLUTION_LIMIT = 1000
 
 
 async def close_ticket(
-    message: Message, command: CommandObject, session: AsyncSession, ticket: Ticket, desk: Desk
+    message: Message,
+    say: Replies,
+    command: CommandObject,
+    session: AsyncSession,
+    ticket: Ticket,
+    desk: Desk,
 ) -> None:
     resolution = (command.args or "").strip()[:RESOLUTION_LIMIT] or None
     closed = await desk.close(
         session, ticket, message.from_user, keyboards.rating(ticket.id), resolution
     )
     if not closed:
-        await message.reply(desk.staff("staff-ticket-not-open", ticket=ticket.id))
+        say(message.reply(desk.staff("staff-ticket-not-open", ticket=ticket.id)))
 
 
 async def close_button(
@@ -36,13 +42,13 @@ async def close_button(
 
 
 async def reopen_ticket(
-    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk
+    message: Message, say: Replies, session: AsyncSession, ticket: Ticket, desk: Desk
 ) -> None:
     if message.from_user is None:
         return
     other = await desk.reopen(session, ticket, message.from_user)
     if other is not None:
-        await message.reply(desk.staff("staff-reopen-busy", ticket=other.id))
+        say(message.reply(desk.staff("staff-reopen-busy", ticket=other.id)))
 
 
 def build_router() -> Router:

@@ -6,11 +6,13 @@ import html
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
+from aiogram.methods import SendMessage
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import InTicketTopic
+from bot.replies import Replies
 from bot.routers.customer.question import article_html
 from common.clock import Clock
 from common.i18n import Translator
@@ -34,6 +36,7 @@ def find_article(
 
 async def send_article(
     message: Message,
+    say: Replies,
     command: CommandObject,
     session: AsyncSession,
     ticket: Ticket,
@@ -49,13 +52,19 @@ async def send_article(
         find_article(kb, query, customer.language, settings.kb.suggest_threshold) if query else None
     )
     if article is None:
-        await message.reply(
-            desk.staff("staff-kb-not-found", query=html.escape(query or "—")), parse_mode="HTML"
+        say(
+            message.reply(
+                desk.staff("staff-kb-not-found", query=html.escape(query or "—")), parse_mode="HTML"
+            )
         )
         return
     t = translator.texts(customer.language)
     for part in split_message(article_html(t, article)):
-        await desk.bot.send_message(customer.telegram_id, part, parse_mode="HTML")
+        say(
+            SendMessage(chat_id=customer.telegram_id, text=part, parse_mode="HTML"),
+            ticket_id=ticket.id,
+            failure_notice="staff",
+        )
     events.ticket_event(
         session,
         "kb_canned",
@@ -65,25 +74,43 @@ async def send_article(
         operator_id=message.from_user.id if message.from_user else None,
     )
     await session.commit()
-    await message.reply(
-        desk.staff("staff-kb-sent", title=html.escape(article.title)), parse_mode="HTML"
+    say(
+        message.reply(
+            desk.staff("staff-kb-sent", title=html.escape(article.title)), parse_mode="HTML"
+        )
     )
 
 
 async def ban(
-    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
+    message: Message,
+    say: Replies,
+    session: AsyncSession,
+    ticket: Ticket,
+    desk: Desk,
+    clock: Clock,
 ) -> None:
-    await _set_ban(message, session, ticket, desk, clock, banned=True)
+    await _set_ban(message, say, session, ticket, desk, clock, banned=True)
 
 
 async def unban(
-    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
+    message: Message,
+    say: Replies,
+    session: AsyncSession,
+    ticket: Ticket,
+    desk: Desk,
+    clock: Clock,
 ) -> None:
-    await _set_ban(message, session, ticket, desk, clock, banned=False)
+    await _set_ban(message, say, session, ticket, desk, clock, banned=False)
 
 
 async def _set_ban(
-    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock, banned: bool
+    message: Message,
+    say: Replies,
+    session: AsyncSession,
+    ticket: Ticket,
+    desk: Desk,
+    clock: Clock,
+    banned: bool,
 ) -> None:
     ticket.customer.is_banned = banned
     events.ticket_event(
@@ -94,7 +121,7 @@ async def _set_ban(
         operator_id=message.from_user.id if message.from_user else None,
     )
     await session.commit()
-    await message.reply(desk.staff("staff-banned" if banned else "staff-unbanned"))
+    say(message.reply(desk.staff("staff-banned" if banned else "staff-unbanned")))
 
 
 def build_router() -> Router:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import InUnknownTopic
+from bot.replies import Replies
 from bot.routers.operator.reply import RELAYABLE
 from handoff.desk import Desk
 from storage.models import Ticket
@@ -21,32 +21,30 @@ log = logging.getLogger(__name__)
 TOLD_MAX = 10_000  # topics told about, remembered per process
 
 
-async def _tell(message: Message, text: str) -> None:
-    try:
-        await message.reply(text)
-    except TelegramBadRequest as exc:  # the topic was deleted meanwhile: nobody to tell
-        log.info("topic %s: notice not sent (%s)", message.message_thread_id, exc.message)
+def _tell(message: Message, say: Replies, text: str) -> None:
+    # A topic deleted meanwhile refuses it: the outbox logs that, and there is nobody to tell.
+    say(message.reply(text))
 
 
 def build_router() -> Router:
     told: set[int] = set()
 
     async def message_in_unknown_topic(
-        message: Message, session: AsyncSession, desk: Desk, named: Ticket | None
+        message: Message, say: Replies, session: AsyncSession, desk: Desk, named: Ticket | None
     ) -> None:
         thread = message.message_thread_id
         assert thread is not None
         if named is not None:
             await desk.link_topic(session, named, thread)
             await desk.to_customer(session, named, [message])
-            await _tell(message, desk.staff("staff-topic-linked", ticket=named.id))
+            _tell(message, say, desk.staff("staff-topic-linked", ticket=named.id))
             return
         if thread in told:
             return
         if len(told) >= TOLD_MAX:
             told.clear()
         told.add(thread)
-        await _tell(message, desk.staff("staff-topic-unknown"))
+        _tell(message, say, desk.staff("staff-topic-unknown"))
 
     router = Router(name="operator.unknown_topic")
     router.message.register(

@@ -338,6 +338,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         max_attempts=settings.delivery.max_attempts,
         group_rate_per_minute=settings.delivery.group_rate_per_minute,
         cosmetic_reserve=settings.delivery.cosmetic_reserve,
+        private_per_second=settings.delivery.private_per_second,
+        private_burst=settings.delivery.private_burst,
+        overall_per_second=settings.delivery.overall_per_second,
     )
     bot.session.middleware(delivery)
     bot.session.middleware(KeepResponseModels())

@@ -269,6 +269,11 @@ class DeliverySettings(BaseModel):
     group_rate_per_minute: float = Field(default=20.0, ge=0)
     # Places of that minute card refreshes and topic renames leave free for people's messages.
     cosmetic_reserve: int = Field(default=3, ge=0, le=19)
+    # Messages a second into one private chat (Telegram: about 1), after a burst of
+    # `private_burst` at once; and Bot API calls a second in all (Telegram: about 30). 0: off.
+    private_per_second: float = Field(default=1.0, ge=0)
+    private_burst: int = Field(default=3, ge=1, le=30)
+    overall_per_second: int = Field(default=30, ge=0)
     # How long a relayed message is retried through Bot API outages (5xx, network errors)
     # before its sender is told it was not delivered. Telegram keeps updates 24 h.
     give_up_after_hours: float = Field(default=24.0, gt=0)

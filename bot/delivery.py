@@ -7,7 +7,9 @@
 - calls into a group are paced under Telegram's ~20 a minute per group, sends, edits and topic
   operations together, in a rolling window, so a busy staff group slows down instead of being
   rate-limited; what waits for the window goes by priority (handoff.pacing): people's
-  messages, then new topics, then card refreshes, which also leave a few places free.
+  messages, then new topics, then card refreshes, which also leave a few places free;
+- a private chat gets about one message a second, with short bursts (a token bucket), and
+  the bot ~30 a second in all (a rolling second).
 
 Per-chat order holds because callers await each send under the per-chat update lock.
 """
@@ -56,6 +58,8 @@ PACED_METHODS = {
     "ReopenForumTopic",
     "PinChatMessage",
 }
+FREE_METHODS = {"SendChatAction"}
+PRIVATE_BUCKETS_KEPT = 10_000
 # Telegram counts a call when it arrives; a second of margin keeps a full window from
 # brushing against the limit.
 WINDOW = 61.0
@@ -97,6 +101,32 @@ class RollingWindow:
                 self.sent.append(now)
             return 0.0
         return self.sent[len(self.sent) - allowed] + self.window - now
+
+
+@dataclass
+class TokenBucket:
+    """`burst` calls at once, then `rate` a second: Telegram's ~1 message a second into a
+    private chat, where a reply of two or three messages goes out together."""
+
+    burst: int
+    rate: float
+    tokens: float = 0.0
+    at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.tokens = float(self.burst)
+
+    def wait_time(self, now: float) -> float:
+        """Take a call if one is free (0.0), else say how long until it is."""
+        self.tokens = min(float(self.burst), self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+    def full(self, now: float) -> bool:
+        return self.tokens + (now - self.at) * self.rate >= self.burst
 
 
 class GroupBudget:
@@ -150,10 +180,15 @@ class DeliveryMiddleware(BaseRequestMiddleware):
     max_retry_after: float = 300.0
     group_rate_per_minute: float = 20.0
     cosmetic_reserve: int = 3
+    private_per_second: float = 1.0
+    private_burst: int = 3
+    overall_per_second: int = 30
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     monotonic: Callable[[], float] = time.monotonic
     stats: DeliveryStats = field(default_factory=DeliveryStats)
     _budgets: dict[int, GroupBudget] = field(default_factory=dict)
+    _private: dict[int, TokenBucket] = field(default_factory=dict)
+    _overall: RollingWindow | None = None
 
     async def __call__(
         self,
@@ -219,14 +254,42 @@ class DeliveryMiddleware(BaseRequestMiddleware):
         chat_id = getattr(method, "chat_id", None)
         name = type(method).__name__
         if (
-            self.group_rate_per_minute <= 0
-            or not isinstance(chat_id, int)
-            or chat_id >= 0
+            not isinstance(chat_id, int)
+            or name in FREE_METHODS
             or not (name.startswith(PACED_PREFIXES) or name in PACED_METHODS)
         ):
             return
-        budget = self._budgets.get(chat_id)
-        if budget is None:
-            limit = max(1, int(self.group_rate_per_minute))
-            budget = self._budgets[chat_id] = GroupBudget(limit, WINDOW, self.cosmetic_reserve)
-        self.stats.paced_waits += await budget.take(pacing.current(), self.monotonic, self.sleep)
+        if chat_id < 0 and self.group_rate_per_minute > 0:
+            budget = self._budgets.get(chat_id)
+            if budget is None:
+                limit = max(1, int(self.group_rate_per_minute))
+                budget = self._budgets[chat_id] = GroupBudget(limit, WINDOW, self.cosmetic_reserve)
+            self.stats.paced_waits += await budget.take(
+                pacing.current(), self.monotonic, self.sleep
+            )
+        elif chat_id > 0 and self.private_per_second > 0:
+            await self._wait_for(self._bucket(chat_id).wait_time)
+        if self.overall_per_second > 0:
+            if self._overall is None:
+                self._overall = RollingWindow(self.overall_per_second, 1.0)
+            await self._wait_for(self._overall.wait_time)
+
+    async def _wait_for(self, wait_time: Callable[[float], float]) -> None:
+        while (wait := wait_time(self.monotonic())) > 0:
+            self.stats.paced_waits += 1
+            await self.sleep(wait)
+
+    def _bucket(self, chat_id: int) -> TokenBucket:
+        bucket = self._private.get(chat_id)
+        if bucket is None:
+            if len(self._private) >= PRIVATE_BUCKETS_KEPT:
+                # A full bucket is the same as a new one: forget those, keep the busy chats.
+                now = self.monotonic()
+                for chat, old in list(self._private.items()):
+                    if old.full(now):
+                        del self._private[chat]
+            bucket = self._private[chat_id] = TokenBucket(
+                self.private_burst, self.private_per_second
+            )
+            bucket.at = self.monotonic()
+        return bucket

@@ -107,7 +107,7 @@ async def test_other_errors_are_not_retried() -> None:
     assert len(transport.sent) == 1 and clock.slept == []
 
 
-async def test_a_group_is_paced_under_its_rate_but_private_chats_are_not() -> None:
+async def test_a_group_is_paced_under_its_rate() -> None:
     clock = FakeTime()
     layer = middleware(clock, group_rate_per_minute=20)
     transport = Transport()
@@ -115,9 +115,32 @@ async def test_a_group_is_paced_under_its_rate_but_private_chats_are_not() -> No
         await layer(transport, None, msg(chat_id=-100))  # type: ignore[arg-type]
     # 20 go at once; the next five wait for the window, never 21 in any minute.
     assert clock.slept == pytest.approx([61.0]) and len(transport.sent) == 25
-    for _ in range(50):
+
+
+async def test_a_private_chat_gets_a_burst_then_one_a_second() -> None:
+    clock = FakeTime()
+    layer = middleware(clock, private_per_second=1.0, private_burst=3)
+    transport = Transport()
+    times = []
+    for _ in range(6):
         await layer(transport, None, msg(chat_id=42))  # type: ignore[arg-type]
-    assert len(clock.slept) == 1
+        times.append(clock.now)
+    assert times == pytest.approx([0.0, 0.0, 0.0, 1.0, 2.0, 3.0])
+    await layer(transport, None, msg(chat_id=43))  # type: ignore[arg-type]
+    assert clock.now == pytest.approx(3.0)  # another customer's chat has its own budget
+    clock.now += 10  # a quiet chat has its burst again
+    for _ in range(3):
+        await layer(transport, None, msg(chat_id=42))  # type: ignore[arg-type]
+    assert clock.now == pytest.approx(13.0)
+
+
+async def test_the_bot_sends_at_most_its_overall_rate() -> None:
+    clock = FakeTime()
+    layer = middleware(clock, overall_per_second=30)
+    transport = Transport()
+    for chat in range(1, 46):
+        await layer(transport, None, msg(chat_id=chat))  # type: ignore[arg-type]
+    assert clock.now == pytest.approx(1.0) and len(transport.sent) == 45
 
 
 async def test_edits_and_topic_operations_share_the_groups_budget() -> None:

@@ -44,6 +44,9 @@ CONTEXT_WINDOW = timedelta(hours=24)
 REPEAT_WINDOW = timedelta(days=7)
 THREAD_GONE = ("message thread not found", "topic_id_invalid", "topic_deleted")
 T = TypeVar("T")
+# An outbox row the desk carries out itself, not a Bot API method: the topic and card of a
+# new ticket (and a pin), made in the background so the customer's update never waits for them.
+OPEN_TOPIC = "OpenTopic"
 
 
 def card_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
@@ -123,11 +126,25 @@ class Desk:
                 priority=ticket.priority,
             )
             await contacts.escalate(session, customer.id, ticket.id, reason, contact.category)
+        if ticket.card_message_id is None and (
+            created or not await outbox.waiting_in_ticket(session, ticket.id, OPEN_TOPIC)
+        ):
+            # The topic and card are made by the outbox, in the ticket's place before anything
+            # queued there after them; again for a ticket whose topic failed to open earlier.
+            self._queue_in_ticket(
+                session,
+                ticket.id,
+                OPEN_TOPIC,
+                {"_customer": customer.telegram_id, "_language": customer.language},
+                failure_notice="opening",
+            )
         await session.commit()
-        if ticket.card_message_id is None:
-            # Also retries a topic that failed to open on an earlier attempt.
-            await self._open_topic(session, ticket, customer)
         return ticket, created
+
+    async def ensure_topic(self, session: AsyncSession, ticket: Ticket) -> None:
+        """Open the ticket's topic and post its card, unless done (the outbox's OPEN_TOPIC)."""
+        if ticket.card_message_id is None:
+            await self._open_topic(session, ticket, ticket.customer)
 
     def reply_expected(self, at: datetime) -> datetime | None:
         """None while the desk works; otherwise when it opens next."""
@@ -209,10 +226,15 @@ class Desk:
         return name[:TOPIC_NAME_LIMIT]
 
     async def card_text(self, session: AsyncSession, ticket: Ticket, customer: Customer) -> str:
-        dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
-        if ticket.card_message_id is not None:
-            # Refreshing: the dialog as it was when the ticket opened, not the relay since.
-            dialog = [m for m in dialog if m.logged_at <= ticket.opened_at]
+        # The dialog as it was when the ticket opened: what came after (logged as the ticket's)
+        # is relayed to the topic.
+        dialog = await messages.dialog(
+            session,
+            customer.telegram_id,
+            self.history_messages,
+            until=ticket.opened_at,
+            before_ticket=ticket.id,
+        )
         extras = await self._card_extras(session, ticket, customer)
         return render_card(self.staff, ticket, customer, dialog, extras)
 
@@ -332,7 +354,12 @@ class Desk:
         )
 
     def _queue_in_ticket(
-        self, session: AsyncSession, ticket_id: int, method: str, params: dict[str, Any]
+        self,
+        session: AsyncSession,
+        ticket_id: int,
+        method: str,
+        params: dict[str, Any],
+        failure_notice: str | None = None,
     ) -> None:
         outbox.enqueue(
             session,
@@ -343,6 +370,7 @@ class Desk:
             lane=outbox.lane_of_ticket(self.staff_chat_id, ticket_id),
             ticket_id=ticket_id,
             in_ticket=True,
+            failure_notice=failure_notice,
             wake=self.outbox_wake,
         )
 

@@ -33,7 +33,7 @@ from aiogram.types import Message, ReplyParameters
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.clock import Clock
-from handoff.desk import Desk
+from handoff.desk import OPEN_TOPIC, Desk
 from storage import events, messages, outbox, tickets
 from storage.models import Outbox
 from storage.outage import is_outage
@@ -213,15 +213,18 @@ class OutboxSender:
         self.sent += 1
 
     async def _call(self, session: AsyncSession, row: Outbox) -> Any:
-        method = getattr(methods, row.method)
         # Keys starting with "_" are the desk's notes (the content's kind, the customer's
         # language), not the method's parameters.
         call = {k: v for k, v in row.params.items() if not k.startswith("_")}
         if not row.in_ticket:
-            return await self.bot(method(**call))
+            return await self.bot(getattr(methods, row.method)(**call))
         ticket = await tickets.get(session, row.ticket_id) if row.ticket_id else None
         if ticket is None:
             return None
+        if row.method == OPEN_TOPIC:
+            await self.desk.ensure_topic(session, ticket)
+            return None
+        method = getattr(methods, row.method)
         if row.method in TOPIC_METHODS and ticket.thread_id is None:
             return None  # a group without topics has nothing to close or reopen
 
@@ -281,6 +284,20 @@ class OutboxSender:
             return
         ticket_id = row.ticket_id
         now = self.clock.now()
+        if row.failure_notice == "opening":
+            # No topic for the ticket: the customer hears the desk is out of reach for now.
+            chat = int(row.params["_customer"])
+            t = self.desk.translator.texts(str(row.params.get("_language", "ru")))
+            outbox.enqueue(
+                session,
+                chat_id=chat,
+                method="SendMessage",
+                params={"chat_id": chat, "text": t("handoff-unavailable")},
+                now=now,
+                ticket_id=ticket_id,
+                wake=self.wake,
+            )
+            return
         uncopyable = "can't be copied" in reason.lower()
         if row.failure_notice == "staff":
             text = (

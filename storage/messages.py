@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
@@ -102,13 +102,23 @@ async def find(
     )
 
 
-async def dialog(session: AsyncSession, chat_id: int, limit: int) -> Sequence[Message]:
-    """The last `limit` messages of a private chat, oldest first."""
+async def dialog(
+    session: AsyncSession,
+    chat_id: int,
+    limit: int,
+    *,
+    until: datetime | None = None,
+    before_ticket: int | None = None,
+) -> Sequence[Message]:
+    """The last `limit` messages of a private chat, oldest first; with `until` and
+    `before_ticket`, only those logged by then and not as that ticket's."""
+    query = select(Message).where(Message.chat_id == chat_id)
+    if until is not None:
+        query = query.where(Message.logged_at <= until)
+    if before_ticket is not None:
+        query = query.where(or_(Message.ticket_id.is_(None), Message.ticket_id != before_ticket))
     rows = await session.scalars(
-        select(Message)
-        .where(Message.chat_id == chat_id)
-        .order_by(Message.sent_at.desc(), Message.id.desc())
-        .limit(limit)
+        query.order_by(Message.sent_at.desc(), Message.id.desc()).limit(limit)
     )
     return list(reversed(rows.all()))
 

@@ -186,6 +186,20 @@ async def head_of(session: AsyncSession, lane: str) -> Head | None:
     return Head(row[0], row[1], row[2], row[3]) if row else None
 
 
+async def waiting_in_ticket(session: AsyncSession, ticket_id: int, method: str) -> bool:
+    """Whether a row calling `method` for the ticket is still to be sent."""
+    found = await session.scalar(
+        select(Outbox.id)
+        .where(
+            Outbox.ticket_id == ticket_id,
+            Outbox.method == method,
+            Outbox.state == OutboxState.PENDING,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def sent(row: Outbox, now: datetime) -> None:
     row.state, row.sent_at, row.claimed_until = OutboxState.DONE, now, None
 

@@ -171,7 +171,9 @@ async def test_take_notes_kb_and_a_second_operator(
     topic = await open_ticket(alice, staff)
     card = staff.topic_messages(topic.thread_id)[0]
     assert buttons(card) == ["✋ Взять", "✅ Закрыть", "🏷 Категория"]
-    assert card["message_id"] in emulator.chats[staff.id].pinned
+    await emulator.wait_until(
+        lambda: card["message_id"] in emulator.chats[staff.id].pinned, what="the card pinned"
+    )
 
     olga.press(card, "Взять")
     await staff.receives_in(topic.thread_id, "Ольга взял(а) обращение #1")

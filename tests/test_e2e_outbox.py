@@ -140,3 +140,52 @@ async def test_a_reply_queued_before_a_restart_is_sent_after_it_once(
     await alice.receives("ответ до перезапуска")
     await second.settled()
     assert copies_to(emulator, alice.id).count("ответ до перезапуска") == 1
+
+
+async def test_the_customer_is_answered_while_the_topic_waits_for_telegram(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+    clock: FakeClock,
+) -> None:
+    bot = await launch(delivery={"max_attempts": 1})
+    alice = make_customer()
+    emulator.fail("createForumTopic", code=502, description="Bad Gateway", times=2)
+    alice.send("/operator")
+    await alice.receives("обращение #1")
+    alice.send("мой заказ 12345 так и не пришёл")
+    await bot.settled()
+    assert staff.topics() == []
+    for _ in range(2):  # the outage lasts; the topic is tried again later, on the clock
+        clock.advance(minutes=15)
+        bot.app.outbox.wake()
+        await bot.settled()
+    topic = await staff.new_topic(name="Алиса")
+    await staff.receives_in(topic.thread_id, "12345")
+    card, copy = staff.topic_messages(topic.thread_id)
+    assert "Обращение #1" in card["text"] and "12345" not in card["text"]
+    assert copy["text"] == "мой заказ 12345 так и не пришёл"
+    assert len(staff.topics()) == 1
+
+
+async def test_a_topic_telegram_refuses_is_told_to_the_customer_and_tried_again(
+    launch: Launch,
+    make_customer: Callable[..., Customer],
+    staff: StaffGroup,
+    emulator: TelegramEmulator,
+) -> None:
+    await launch(delivery={"max_attempts": 1})
+    alice = make_customer()
+    emulator.fail(
+        "createForumTopic",
+        code=400,
+        description="Bad Request: not enough rights to create a topic",
+        times=1,
+    )
+    alice.send("/operator")
+    await alice.receives("обращение #1")
+    await alice.receives("Не удалось сейчас связаться с операторами")
+    alice.send("/operator")  # the admins gave the right meanwhile
+    await staff.new_topic(name="Алиса")
+    assert len(staff.topics()) == 1

@@ -1,10 +1,8 @@
 """Handing a customer to a person: /operator, words like "оператор", or the button."""
 
-import logging
 from datetime import datetime
 
 from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -19,7 +17,6 @@ from handoff.desk import Desk
 from nlu.categories import Categorizer, Classification
 from storage.models import Customer, Ticket
 
-log = logging.getLogger(__name__)
 REASONS = {
     "asked_for_operator",
     "kb_miss",
@@ -48,12 +45,9 @@ async def hand_off(
     reason: str,
     contact: Classification,
 ) -> None:
-    try:
-        ticket, created = await desk.open_ticket(session, customer, reason, contact)
-    except TelegramAPIError as exc:
-        log.error("handoff failed for customer %s: %s", customer.id, type(exc).__name__)
-        say(target.answer(t("handoff-unavailable")))
-        return
+    # The topic and card follow in the background; if they cannot be made, the outbox tells
+    # the customer (handoff-unavailable).
+    ticket, created = await desk.open_ticket(session, customer, reason, contact)
     say(target.answer(t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)))
     opens = desk.reply_expected(desk.now())
     if created and opens is not None:

@@ -90,7 +90,13 @@ async def run(
         url = await create_database(server, "bench")
     else:
         url = f"sqlite+aiosqlite:///{workdir / 'load.db'}"
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
+    # DELIVERY__* passes through: DELIVERY__OVERALL_PER_SECOND=0 DELIVERY__PRIVATE_PER_SECOND=0
+    # measure the bot's capacity rather than Telegram's caps, which the bot keeps by default.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k in ("PATH", "HOME", "LANG") or k.startswith("DELIVERY__")
+    }
     env.update(
         BOT_TOKEN=emulator.token,
         TELEGRAM_API_URL=emulator.base_url,

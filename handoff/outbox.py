@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=10)
 HEARTBEAT = 3.0  # seconds between renewals
 OTHER_WORKER_RECHECK = timedelta(seconds=1)
+# Lanes sending at once. Each holds a database connection only for its short reads and
+# writes, never while a send waits, so this bounds tasks, not the pool.
+MAX_LANES = 64
 RETRY_MIN, RETRY_MAX = 5.0, 600.0  # seconds between attempts after 5xx and network errors
 TOPIC_METHODS = {"CloseForumTopic", "ReopenForumTopic"}
 REPLYING = {"SendMessage", "CopyMessage"}
@@ -125,7 +128,9 @@ class OutboxSender:
         async with self.sessionmaker() as session:
             heads = await outbox.heads(session)
         later: list[datetime] = []
-        for head in heads:
+        for head in sorted(heads, key=lambda h: h.row_id):  # the longest waiting first
+            if len(self._lanes) >= MAX_LANES:
+                break  # a lane that ends wakes the scan again
             if head.lane in self._lanes:
                 continue
             if head.claimed_until is not None and head.claimed_until > now:
@@ -151,6 +156,9 @@ class OutboxSender:
                     row = await outbox.claim(session, head, self.clock.now(), LEASE)
                     if row is None:
                         return  # not due yet, or another worker has it
+                    # The row is ours (the lease): no connection is held while Telegram, or the
+                    # chat's budget, keeps the send waiting.
+                    await session.commit()
                     sent = asyncio.Event()
                     beat = asyncio.create_task(self._keep_claim(row.id, sent))
                     try:
@@ -219,6 +227,7 @@ class OutboxSender:
         if not row.in_ticket:
             return await self.bot(getattr(methods, row.method)(**call))
         ticket = await tickets.get(session, row.ticket_id) if row.ticket_id else None
+        await session.commit()  # as above: the group's minute may keep the send waiting
         if ticket is None:
             return None
         if row.method == OPEN_TOPIC:

@@ -199,6 +199,9 @@ class OutboxSender:
             self._retry_or_give_up(session, row, exc)
             return
         except TelegramAPIError as exc:
+            if "not modified" in exc.message.lower():
+                outbox.sent(row, self.clock.now())  # an edit to what it already shows
+                return
             await self._give_up(session, row, exc)
             return
         except Exception as exc:

@@ -1,9 +1,6 @@
 """👍 / 👎 under an article: thanks, or an offer of a person."""
 
-import contextlib
-
 from aiogram import Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +42,7 @@ async def article_feedback(
         return
     # The buttons go once used, so the same answer cannot be rated twice.
     article = kb.index.kb.get(callback_data.article, customer.language)
-    with contextlib.suppress(TelegramBadRequest):  # "not modified": already without them
-        say(query.message.edit_reply_markup(reply_markup=keyboards.links_only(article)))
+    say(query.message.edit_reply_markup(reply_markup=keyboards.links_only(article)))
     if not callback_data.useful:
         say(
             query.message.answer(

@@ -10,6 +10,7 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import InTicketTopic
+from bot.replies import Replies
 from common.clock import Clock
 from handoff.desk import Desk
 from storage import events
@@ -39,13 +40,14 @@ NOTE_PREFIX = "!"
 
 async def operator_reply_in_topic(
     message: Message,
+    say: Replies,
     session: AsyncSession,
     ticket: Ticket,
     desk: Desk,
     album: list[Message] | None = None,
 ) -> None:
     if ticket.status == TicketStatus.CLOSED:
-        await message.reply(desk.staff("staff-ticket-not-open", ticket=ticket.id))
+        say(message.reply(desk.staff("staff-ticket-not-open", ticket=ticket.id)))
         return
     # Queued with this update's writes; if it cannot be delivered, the topic is told
     # (handoff.outbox).
@@ -53,7 +55,7 @@ async def operator_reply_in_topic(
 
 
 async def internal_note(
-    message: Message, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
+    message: Message, say: Replies, session: AsyncSession, ticket: Ticket, desk: Desk, clock: Clock
 ) -> None:
     events.ticket_event(
         session,
@@ -63,7 +65,7 @@ async def internal_note(
         operator_id=message.from_user.id if message.from_user else None,
     )
     await session.commit()
-    await message.reply(desk.staff("staff-note-saved"))
+    say(message.reply(desk.staff("staff-note-saved")))
 
 
 async def operator_edit_in_topic(

@@ -329,8 +329,7 @@ class Desk:
         Forum: into its topic; a topic that was deleted is recreated with its card and the
         message goes there. No forum: as a reply to the ticket's card (or to `reply_to`).
         """
-        if ticket.card_message_id is None:
-            await self._open_topic(session, ticket, ticket.customer)
+        await self.ensure_topic(session, ticket)
         target = reply_to or (ticket.card_message_id if ticket.thread_id is None else None)
         reply = (
             ReplyParameters(message_id=target, allow_sending_without_reply=True) if target else None

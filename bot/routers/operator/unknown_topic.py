@@ -5,8 +5,6 @@ message goes to the customer."""
 
 from __future__ import annotations
 
-import logging
-
 from aiogram import F, Router
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,13 +15,7 @@ from bot.routers.operator.reply import RELAYABLE
 from handoff.desk import Desk
 from storage.models import Ticket
 
-log = logging.getLogger(__name__)
 TOLD_MAX = 10_000  # topics told about, remembered per process
-
-
-def _tell(message: Message, say: Replies, text: str) -> None:
-    # A topic deleted meanwhile refuses it: the outbox logs that, and there is nobody to tell.
-    say(message.reply(text))
 
 
 def build_router() -> Router:
@@ -37,14 +29,15 @@ def build_router() -> Router:
         if named is not None:
             await desk.link_topic(session, named, thread)
             await desk.to_customer(session, named, [message])
-            _tell(message, say, desk.staff("staff-topic-linked", ticket=named.id))
+            say(message.reply(desk.staff("staff-topic-linked", ticket=named.id)))
             return
         if thread in told:
             return
         if len(told) >= TOLD_MAX:
             told.clear()
         told.add(thread)
-        _tell(message, say, desk.staff("staff-topic-unknown"))
+        # A topic deleted meanwhile refuses it: the outbox logs that; nobody is there to tell.
+        say(message.reply(desk.staff("staff-topic-unknown")))
 
     router = Router(name="operator.unknown_topic")
     router.message.register(

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aiogram import Router
-from aiogram.dispatcher.event.handler import FilterObject
 from aiogram.filters import BaseFilter
 from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,34 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.middlewares.db import Lookups
 from storage import customers, tickets
 from storage.models import TicketStatus
-
-
-def run_filters_inline(root: Router) -> None:
-    """Check plain-function filters on the event loop instead of in a worker thread.
-
-    aiogram runs every filter that is not a coroutine function in `asyncio.to_thread`, magic
-    filters (`F.text`, `F.chat.type == "private"`) included: a thread hop per filter per
-    update, several per message (bench/load.py measured it). Ours are attribute checks that
-    never block, so they run inline; a filter that blocks must be written as a coroutine.
-    """
-    for router in root.chain_tail:
-        for observer in router.observers.values():
-            # Router-wide filters (`observer.filter(...)`) live on the observer's own handler.
-            for handler in (observer._handler, *observer.handlers):
-                for item in handler.filters or ():
-                    _inline(item)
-
-
-def _inline(item: FilterObject) -> None:
-    if item.awaitable:
-        return
-    check = item.callback
-
-    async def inline(*args: Any, **kwargs: Any) -> Any:
-        return check(*args, **kwargs)
-
-    item.callback, item.awaitable = inline, True
-
 
 TICKET_IN_NAME = re.compile(r"#(\d{1,12})\b")  # "🆕 #12 · Алиса · Доставка" (staff-topic-name)
 

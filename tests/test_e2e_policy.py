@@ -6,12 +6,9 @@ from collections.abc import Callable
 
 from sqlalchemy import select
 
-from bot.config import Settings
-from bot.routers import build_root_router
 from bot.sandbox.people import Customer, StaffGroup, buttons
-from common.i18n import Translator
 from storage.models import Contact, Direction, Event, Message, Ticket
-from tests.conftest import FakeClock, RunningBot
+from tests.conftest import RunningBot
 
 
 async def test_confident_intent_gets_its_article_with_feedback_buttons(
@@ -148,18 +145,3 @@ async def test_an_answered_question_is_logged_whole(
     assert contact is not None and contact.messages == 1
     assert (contact.intent, contact.category1) == (event.intent, event.category1)
     assert contact.category1 is not None
-
-
-def test_routing_filters_run_on_the_event_loop(settings: Settings, clock: FakeClock) -> None:
-    """aiogram would run each plain-function filter (F.text, F.chat.type …) in a worker
-    thread on every check; the router factory makes them all coroutines."""
-    root = build_root_router(settings, Translator(), clock)
-    filters = [
-        item
-        for router in root.chain_tail
-        for observer in router.observers.values()
-        for handler in (observer._handler, *observer.handlers)
-        for item in handler.filters or ()
-    ]
-    assert len(filters) > 20
-    assert all(item.awaitable for item in filters)

@@ -8,7 +8,6 @@ from datetime import timedelta
 from aiogram import F, Router
 
 from bot.config import Settings
-from bot.filters import run_filters_inline
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.middlewares.staff_member import StaffMemberMiddleware
@@ -92,5 +91,4 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
         unhandled.build_router(),  # after every feature: what none of them took
         errors.build_router(translator, settings.default_language),
     )
-    run_filters_inline(root)
     return root

@@ -46,10 +46,10 @@ class ConfigError(Exception):
 class KBSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
-    # Minimum rapidfuzz score (0-100) for the skeleton's text matcher to answer with an article.
-    match_threshold: float = Field(default=75.0, ge=0, le=100)
-    # Articles scoring at least this (but below match_threshold) are offered as suggestions.
-    suggest_threshold: float = Field(default=50.0, ge=0, le=100)
+    # Relevance (0-100, kb.search) for an article to answer on the question's words alone.
+    match_threshold: float = Field(default=55.0, ge=0, le=100)
+    # Articles at least this relevant (but below match_threshold) are offered as suggestions.
+    suggest_threshold: float = Field(default=30.0, ge=0, le=100)
     # How many "did you mean" suggestions to show when nothing matches well enough.
     suggestions: int = Field(default=3, ge=0, le=10)
     # Seconds between checks of the KB files for changes (0 turns the watcher off).

@@ -19,7 +19,8 @@ LANGUAGES = ("ru", "en")
 REQUIRED = ("id", "title", "language")
 MAX_BUTTONS = 8
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
-KNOWN_KEYS = {"id", "title", "language", "category", "intents", "aliases", "buttons"}
+KNOWN_KEYS = {"id", "title", "language", "category", "intents", "questions", "aliases", "buttons"}
+MAX_CATEGORY_LEVELS = 3
 
 
 def _key_lines(front: str) -> dict[str, int]:
@@ -41,7 +42,11 @@ def _str_list(value: Any) -> tuple[str, ...] | None:
     return None
 
 
-def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]:
+def parse_article(
+    path: Path, text: str, warnings: list[Problem] | None = None
+) -> tuple[Article | None, list[Problem]]:
+    """The article in `text`, or the problems that keep it out; keys the loader does not
+    know are kept out of the article and reported in `warnings`."""
     problems: list[Problem] = []
     if not text.startswith("---"):
         return None, [Problem(path, 1, "missing front matter: the file must start with '---'")]
@@ -73,23 +78,26 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         # Ids travel in Telegram's 64-byte callback data and in operators' /kb commands.
         problems.append(Problem(path, line_of("id"), "id must be 1-40 of a-z, 0-9, '-' and '_'"))
     for key in meta:
-        if key not in KNOWN_KEYS:
-            problems.append(Problem(path, line_of(str(key)), f"unknown key '{key}'"))
+        if key not in KNOWN_KEYS and warnings is not None:
+            # A team's own columns (an owner, a review date) are theirs to keep.
+            warnings.append(Problem(path, line_of(str(key)), f"unknown key '{key}' (ignored)"))
     language = meta.get("language")
     if language and language not in LANGUAGES:
         problems.append(
             Problem(path, line_of("language"), f"language must be one of {', '.join(LANGUAGES)}")
         )
     lists: dict[str, tuple[str, ...]] = {}
-    for key in ("category", "intents", "aliases"):
+    for key in ("category", "intents", "questions", "aliases"):
         value = _str_list(meta.get(key))
         if value is None:
             problems.append(Problem(path, line_of(key), f"'{key}' must be a list of strings"))
             value = ()
         lists[key] = value
-    if lists["category"] and len(lists["category"]) != 3:
+    if len(lists["category"]) > MAX_CATEGORY_LEVELS:
         problems.append(
-            Problem(path, line_of("category"), "category must have 3 levels: [area, type, topic]")
+            Problem(
+                path, line_of("category"), "category must have 1 to 3 levels: [area, type, topic]"
+            )
         )
     buttons = _buttons(meta.get("buttons"))
     if buttons is None:
@@ -113,7 +121,8 @@ def parse_article(path: Path, text: str) -> tuple[Article | None, list[Problem]]
         path=path,
         category=lists["category"],
         intents=lists["intents"],
-        aliases=lists["aliases"],
+        # `questions` and `aliases` are the same thing: how customers ask for this article.
+        aliases=tuple(dict.fromkeys(lists["questions"] + lists["aliases"])),
         intents_line=line_of("intents"),
         buttons=buttons,
     )
@@ -139,53 +148,26 @@ def _buttons(value: Any) -> tuple[tuple[str, str], ...] | None:
 
 
 def _check_intents(articles: list[Article], known: set[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    owner: dict[tuple[str, str], Article] = {}
-    for article in articles:
-        for intent in article.intents:
-            if intent not in known:
-                # Reported once; the language-coverage check would only repeat it.
-                problems.append(
-                    Problem(
-                        article.path,
-                        article.intents_line,
-                        f"unknown intent '{intent}' (not in nlu/data)",
-                    )
-                )
-                continue
-            key = (intent, article.language)
-            if key in owner:
-                problems.append(
-                    Problem(
-                        article.path,
-                        article.intents_line,
-                        f"intent '{intent}' already answered by {owner[key].path}",
-                    )
-                )
-            owner.setdefault(key, article)
-    for intent, language in sorted(owner):
-        for other in LANGUAGES:
-            if (intent, other) not in owner:
-                article = owner[(intent, language)]
-                problems.append(
-                    Problem(
-                        article.path,
-                        article.intents_line,
-                        f"intent '{intent}' has no article in '{other}'",
-                    )
-                )
-    return problems
+    """Every intent an article names must exist in the NLU data. Several articles may share an
+    intent (the question's words pick among them), and an article may exist in one language."""
+    return [
+        Problem(article.path, article.intents_line, f"unknown intent '{intent}' (not in nlu/data)")
+        for article in articles
+        for intent in article.intents
+        if intent not in known
+    ]
 
 
 def load_dir(directory: Path, known_intents: set[str] | None = None) -> KnowledgeBase:
     """Load every article under `directory`; raise KBError listing all problems.
 
-    With `known_intents`, also check each article's intents exist and that every answered intent
-    has an article in every language.
+    With `known_intents`, also check each article's intents exist. What does not stop loading
+    (a key the loader does not know) is in the result's `warnings`.
     """
     if not directory.is_dir():
         raise KBError([Problem(directory, 0, "knowledge-base directory not found")])
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     articles: list[Article] = []
     seen: dict[tuple[str, str], Path] = {}
     for path in sorted(directory.rglob("*.md")):
@@ -196,7 +178,7 @@ def load_dir(directory: Path, known_intents: set[str] | None = None) -> Knowledg
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(path, 1, f"cannot read: {exc}"))
             continue
-        article, found = parse_article(path, text)
+        article, found = parse_article(path, text, warnings)
         problems.extend(found)
         if article is None:
             continue
@@ -216,4 +198,4 @@ def load_dir(directory: Path, known_intents: set[str] | None = None) -> Knowledg
         problems.extend(_check_intents(articles, known_intents))
     if problems:
         raise KBError(problems)
-    return KnowledgeBase(articles)
+    return KnowledgeBase(articles, warnings)

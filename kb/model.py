@@ -15,7 +15,7 @@ class Article:
     path: Path
     category: tuple[str, ...] = ()
     intents: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # example questions (`questions:` or `aliases:`)
     intents_line: int = 1  # where `intents:` is, for error messages
     buttons: tuple[tuple[str, str], ...] = ()  # (text, url) link buttons under the answer
 
@@ -43,15 +43,17 @@ class KBError(Exception):
 @dataclass(slots=True)
 class KnowledgeBase:
     articles: list[Article] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # what loaded, but not as written
 
     def by_language(self, language: str) -> list[Article]:
         return [a for a in self.articles if a.language == language]
 
     def for_intent(self, intent: str, language: str) -> Article | None:
-        for article in self.articles:
-            if article.language == language and intent in article.intents:
-                return article
-        return None
+        found = self.all_for_intent(intent, language)
+        return found[0] if found else None
+
+    def all_for_intent(self, intent: str, language: str) -> list[Article]:
+        return [a for a in self.articles if a.language == language and intent in a.intents]
 
     def get(self, article_id: str, language: str) -> Article | None:
         for article in self.articles:

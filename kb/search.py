@@ -1,20 +1,62 @@
-"""Fuzzy article search with rapidfuzz over titles, example questions and body sentences."""
+"""Article retrieval: a question is matched against every article's title and example questions
+(and, weighted lower, its body's sentences) by TF-IDF cosine similarity over stems, words and
+character n-grams, the features the embedded NLU engine uses.
+
+The score is a relevance from 0 to 100 that counts what the question says and the articles do
+not: words the knowledge base has never seen weigh in the question's length as much as its
+rarest known word, so "how much is a bitcoin" is not a confident match for the prices article
+because two of its words are; and a short generic question that is a subset of a long example
+scores by how much of that example it covers, not 100.
+"""
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process, utils
+import numpy as np
+from numpy.typing import NDArray
 
 from kb.model import Article, KnowledgeBase
+from nlu.features import chars, normalise, stem, stems, words
 
 # Matching against very long messages only slows the scorer down without helping it.
 MAX_QUERY = 300
 # A hit in an article's body counts for less than one in its title or example questions.
-BODY_WEIGHT = 0.85
+BODY_WEIGHT = 0.8
 MARKUP = re.compile(r"[*_`#>\[\]()]|https?://\S+")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# Words that carry no subject of their own: a question made only of them ("how do I", «как
+# мне») is about nothing the knowledge base can tell apart.
+FUNCTION_WORDS = frozenset(
+    """a an the i me my we our you your it its is am are was be been do does did can could
+    would will shall should may might must have has had to of in on at for from with about
+    and or but how what when where why which who whom whose this that these those
+    there here please hi hello so if then any some get got
+    я меня мне мой моя мое мои мы нас нам наш ты тебя вы вас вам ваш ваша он она оно они его
+    ее их это этот эта эти тот та то как что когда где куда откуда почему зачем какой какая
+    какое какие кто чем чего ли же бы ни и а но или да в во на с со к ко по о об от до
+    из у за для при про над под без так там тут вот уже еще очень можно нужно надо есть был
+    была было были будет пожалуйста здравствуйте привет""".split()  # noqa: SIM905
+)
+FUNCTION_TERMS = FUNCTION_WORDS | {stem(w) for w in FUNCTION_WORDS}
+# What a term made only of function words ("есть ли") weighs against a content word's weight.
+FUNCTION_WEIGHT = 0.3
+# (analyzer, weight): stems carry the meaning, whole words the exact phrasing, character
+# n-grams typos and word forms the stemmer misses.
+BLOCKS: list[tuple[Callable[[list[str]], list[str]], float]] = [
+    (stems, 0.5),
+    (words, 0.2),
+    (chars, 0.3),
+]
+
+
+def content(tokens: list[str]) -> list[str]:
+    """The tokens that are not function words."""
+    return [t for t in tokens if t not in FUNCTION_WORDS]
 
 
 def body_phrases(body: str) -> list[str]:
@@ -29,40 +71,113 @@ class Match:
     score: float
 
 
+def _damped(term: str, idf: float) -> float:
+    return idf * FUNCTION_WEIGHT if all(p in FUNCTION_TERMS for p in term.split()) else idf
+
+
+class _Block:
+    """One feature space over one language's phrases: vocabulary, idf and the phrases' rows."""
+
+    def __init__(self, analyzer: Callable[[list[str]], list[str]], docs: list[list[str]]) -> None:
+        self.analyzer = analyzer
+        df: Counter[str] = Counter()
+        counted = [Counter(analyzer(tokens)) for tokens in docs]
+        for counts in counted:
+            df.update(counts.keys())
+        self.vocabulary = {term: i for i, term in enumerate(df)}
+        n = len(docs)
+        # scikit-learn's smooth idf; a term no phrase has gets the idf of a term in none.
+        self.idf = np.array(
+            [_damped(t, math.log((1 + n) / (1 + df[t])) + 1) for t in self.vocabulary],
+            dtype=np.float32,
+        )
+        self.unseen_idf = math.log(1 + n) + 1
+        self.rows = np.zeros((n, len(self.vocabulary)), dtype=np.float32)
+        for row, counts in enumerate(counted):
+            for term, count in counts.items():
+                index = self.vocabulary[term]
+                self.rows[row, index] = (1 + math.log(count)) * self.idf[index]
+        norms = np.linalg.norm(self.rows, axis=1, keepdims=True)
+        self.rows /= np.where(norms > 0, norms, 1)
+        # What one ordinary word of this knowledge base says: a question whose known content
+        # words say less ("how do I") is scaled down however well they match.
+        self.enough = float(np.median(self.idf)) if len(self.idf) else 1.0
+
+    def information(self, tokens: list[str]) -> float:
+        """How much of `enough` the question's known terms carry, at most 1."""
+        terms = {t for t in self.analyzer(content(tokens)) if " " not in t}
+        mass = sum(float(self.idf[i]) for t in terms if (i := self.vocabulary.get(t)) is not None)
+        return min(1.0, mass / self.enough)
+
+    def similarity(self, tokens: list[str]) -> NDArray[np.float32]:
+        """Cosine of the question with every phrase; unseen terms count in its norm only."""
+        counts = Counter(self.analyzer(tokens))
+        indices: list[int] = []
+        values: list[float] = []
+        norm = 0.0
+        for term, count in counts.items():
+            index = self.vocabulary.get(term)
+            tf = 1 + math.log(count)
+            if index is None:
+                if " " not in term:  # an unseen pair of known words says nothing new
+                    norm += (tf * self.unseen_idf) ** 2
+                continue
+            value = tf * float(self.idf[index])
+            indices.append(index)
+            values.append(value)
+            norm += value * value
+        if not indices or norm == 0:
+            return np.zeros(self.rows.shape[0], dtype=np.float32)
+        vector = np.asarray(values, dtype=np.float32) / math.sqrt(norm)
+        result: NDArray[np.float32] = self.rows[:, indices] @ vector
+        return result
+
+
+class _LanguageIndex:
+    def __init__(self, phrases: list[tuple[str, Article, float]]) -> None:
+        self.articles = [article for _, article, _ in phrases]
+        self.weights = np.array([weight for _, _, weight in phrases], dtype=np.float32)
+        docs = [normalise(text) for text, _, _ in phrases]
+        self.blocks = [(_Block(analyzer, docs), weight) for analyzer, weight in BLOCKS]
+
+    def scores(self, tokens: list[str]) -> NDArray[np.float32]:
+        total = np.zeros(len(self.articles), dtype=np.float32)
+        for block, weight in self.blocks:
+            total += weight * block.similarity(tokens)
+        information = self.blocks[0][0].information(tokens)
+        result: NDArray[np.float32] = total * self.weights * (100 * information)
+        return result
+
+
 class KBIndex:
-    """Precomputed choices per language; rebuilt whenever the KB is (re)loaded."""
+    """Precomputed phrases per language; rebuilt whenever the KB is (re)loaded."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
-        self._choices: dict[str, list[tuple[str, Article, float]]] = {}
+        phrases: dict[str, list[tuple[str, Article, float]]] = {}
         for article in kb.articles:
-            bucket = self._choices.setdefault(article.language, [])
+            bucket = phrases.setdefault(article.language, [])
             for phrase in (article.title, *article.aliases):
-                bucket.append((utils.default_process(phrase), article, 1.0))
+                bucket.append((phrase, article, 1.0))
             for phrase in body_phrases(article.body):
-                bucket.append((utils.default_process(phrase), article, BODY_WEIGHT))
-        self._texts = {
-            language: [c[0] for c in bucket] for language, bucket in self._choices.items()
+                bucket.append((phrase, article, BODY_WEIGHT))
+        self._languages = {
+            language: _LanguageIndex(bucket) for language, bucket in phrases.items() if bucket
         }
 
     def search(self, query: str, language: str, limit: int = 3) -> list[Match]:
-        """Best distinct articles for a query, best first."""
-        choices = self._choices.get(language, [])
-        text = utils.default_process(query[:MAX_QUERY])
-        if not text or not choices:
+        """Best distinct articles for a query, best first; relevance from 0 to 100."""
+        index = self._languages.get(language)
+        tokens = normalise(query[:MAX_QUERY])
+        if index is None or not tokens:
             return []
-        hits = process.extract(
-            text,
-            self._texts[language],
-            scorer=fuzz.token_set_ratio,
-            processor=None,
-            limit=limit * 4,
-        )
-        best: dict[tuple[str, str], Match] = {}
-        for _phrase, raw, index in hits:
-            _text, article, weight = choices[index]
-            score = float(raw) * weight
-            key = (article.id, article.language)
-            if key not in best or best[key].score < score:
-                best[key] = Match(article, score)
-        return sorted(best.values(), key=lambda m: -m.score)[:limit]
+        scores = index.scores(tokens)
+        best: dict[str, Match] = {}
+        for position in np.argsort(-scores):
+            score = float(scores[position])
+            if score <= 0 or len(best) >= limit:
+                break
+            article = index.articles[position]
+            if article.id not in best:
+                best[article.id] = Match(article, round(score, 1))
+        return list(best.values())

@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 Path3 = tuple[str, str, str]
+UNSPECIFIED = "—"  # the missing levels of a one- or two-level category
+
+
+def as_path(levels: Sequence[str] | None) -> Path3 | None:
+    """A KB article's category (one to three levels) as three, the missing ones unspecified."""
+    if not levels:
+        return None
+    padded = [*levels[:3], *[UNSPECIFIED] * (3 - len(levels))]
+    return (padded[0], padded[1], padded[2])
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,17 +53,17 @@ class Categorizer:
     def configured_paths(self) -> set[Path3]:
         return {c for _p, c in self._rules} | set(self._intents.values()) | {self.default}
 
-    def categorize(self, text: str, intent: str | None) -> Path3:
+    def categorize(
+        self, text: str, intent: str | None, article: Sequence[str] | None = None
+    ) -> Path3:
+        """`article`: the category of the article that answers the question, if one does."""
         for pattern, category in self._rules:
             if text and pattern.search(text):
                 return category
-        if intent:
-            if intent in self._intents:
-                return self._intents[intent]
-            found = self._article_category(intent)
-            if found and len(found) == 3:
-                return (found[0], found[1], found[2])
-        return self.default
+        if intent and intent in self._intents:
+            return self._intents[intent]
+        found = as_path(article) or (as_path(self._article_category(intent)) if intent else None)
+        return found or self.default
 
 
 class ClassificationFields(TypedDict):

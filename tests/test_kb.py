@@ -47,14 +47,14 @@ def test_search_finds_the_right_article(query: str, language: str, article: str)
     index = KBIndex(load_dir(ROOT / "kb" / "articles"))
     best = index.search(query, language)[0]
     assert best.article.id == article
-    assert best.score >= 75
+    assert best.score >= 30  # at least offered; the intent makes it the answer
 
 
 def test_search_does_not_answer_nonsense_confidently() -> None:
     index = KBIndex(load_dir(ROOT / "kb" / "articles"))
     for query in ("у меня на кухне завелись фиолетовые ежи", "привет", ""):
         hits = index.search(query, "ru")
-        assert not hits or hits[0].score < 75
+        assert not hits or hits[0].score < 30
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -111,14 +111,14 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     write(
         tmp_path,
         "en/cat.md",
-        GOOD.replace("id: delivery", "id: y").replace("[Orders, Delivery, Times]", "[Orders]"),
+        GOOD.replace("id: delivery", "id: y").replace("[Orders, Delivery, Times]", "[a, b, c, d]"),
     )
     write(tmp_path, "en/nofm.md", "Just text\n")
     found = problems(tmp_path)
     text = "\n".join(found)
     assert "duplicate id 'delivery'" in text
     assert f"{tmp_path / 'en/lang.md'}:4: language must be one of ru, en" in text
-    assert f"{tmp_path / 'en/cat.md'}:5: category must have 3 levels" in text
+    assert f"{tmp_path / 'en/cat.md'}:5: category must have 1 to 3 levels" in text
     assert f"{tmp_path / 'en/nofm.md'}:1: missing front matter" in text
 
 
@@ -138,7 +138,28 @@ def test_intents_are_checked_against_the_nlu_data(tmp_path: Path) -> None:
         load_dir(tmp_path, {"delivery", "refund"})
     text = str(caught.value)
     assert f"{tmp_path / 'en/a.md'}:6: unknown intent 'teleport'" in text
-    assert "intent 'delivery' has no article in 'ru'" in text
+    assert "delivery" not in text.replace("intents: [delivery", "")  # one language is enough
+
+
+def test_a_teams_own_front_matter_loads_with_warnings(tmp_path: Path) -> None:
+    """An FAQ as teams keep it: one category level, `questions:`, a shared intent, one
+    language only, and columns of their own, which are kept out and reported."""
+    for number in (1, 2):
+        write(
+            tmp_path,
+            f"faq/{number}.md",
+            f"---\nid: card-{number}\ntitle: Card question {number}\nlanguage: en\n"
+            f"category: [Cards]\nintents: [delivery]\nowner: Maria\n"
+            f"questions:\n  - card question number {number}\n---\nAnswer {number}.\n",
+        )
+    kb = load_dir(tmp_path, {"delivery"})
+    assert [a.id for a in kb.all_for_intent("delivery", "en")] == ["card-1", "card-2"]
+    assert kb.articles[0].aliases == ("card question number 1",)
+    assert kb.articles[0].category == ("Cards",)
+    assert [str(w) for w in kb.warnings] == [
+        f"{tmp_path / 'faq/1.md'}:7: unknown key 'owner' (ignored)",
+        f"{tmp_path / 'faq/2.md'}:7: unknown key 'owner' (ignored)",
+    ]
 
 
 async def test_kb_check_cli(tmp_path: Path) -> None:

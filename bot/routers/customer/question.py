@@ -1,7 +1,7 @@
-"""Free text without an open ticket: the dialogue policy.
+"""Free text without an open ticket: carry out the policy's decision (bot.policy).
 
-A confident intent gets its article (with 👍/👎), small talk gets a short reply, a request for a
-person is handed off at once. An unsure turn gets up to three suggested articles and a "talk to a
+An article goes out with 👍/👎, small talk gets a short reply, a request for a person is handed
+off at once. An unsure turn gets up to `kb.suggestions` suggested articles and a "talk to a
 person" button; after `policy.low_confidence_turns` unsure turns in a row, or when the customer
 asks the same thing again, the bot offers a person outright.
 """
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.config import Settings
 from bot.orders import OrderBackend
+from bot.policy import OUT_OF_SCOPE, SMALLTALK, Action, Thresholds, Turn, decide
 from bot.replies import Replies
 from bot.routers.customer.callback import start_callback_flow
 from bot.routers.customer.handoff import hand_off
@@ -30,7 +31,6 @@ from common.i18n import Texts
 from handoff.desk import Desk
 from kb.model import Article
 from kb.render import markdown_to_telegram_html, split_message
-from kb.search import Match
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, Classification, ClassificationFields
 from nlu.service import NLU
@@ -40,8 +40,6 @@ from storage.models import Customer
 LONG_MESSAGE = 1000
 QUESTION_LOG_LIMIT = 200  # unanswered questions are kept for the KB-gaps report
 NLU_INPUT_LIMIT = 1000  # the start of a huge message carries its question
-SMALLTALK = {"greet", "thanks", "goodbye"}
-OUT_OF_SCOPE = {"out_of_scope", "nlu_fallback"}
 
 
 def article_html(t: Texts, article: Article) -> str:
@@ -64,27 +62,6 @@ async def send_article(message: Message, say: Replies, t: Texts, article: Articl
                 reply_markup=keyboards.feedback(t, article) if last else None,
             )
         )
-
-
-def strong_match(
-    matches: list[Match], intent_article: Article | None, threshold: float, confident: bool
-) -> Article | None:
-    """An article the customer's words name outright, preferred over what the intent gives.
-
-    Unsure intents: the best fuzzy match at or above `threshold`. Confident intents: only an
-    article with no intents of its own (a narrow topic such as promo codes) that matches better
-    than the intent's article — "my promo code doesn't work" is about promo codes, whatever
-    broad intent it resembles.
-    """
-    if not matches or matches[0].score < threshold:
-        return None
-    best = matches[0]
-    if intent_article is None:
-        return best.article if not confident else None
-    if best.article.intents or best.article.id == intent_article.id:
-        return None
-    rival = next((m.score for m in matches if m.article.id == intent_article.id), 0.0)
-    return best.article if best.score > rival else None
 
 
 async def answer_with(
@@ -144,61 +121,72 @@ async def answer_question(
     memory: dict[str, Any] = await state.get_data()
     now = clock.now()
     confident = confidence >= settings.policy.confident and intent not in OUT_OF_SCOPE
+    matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
+    decision = decide(
+        Turn(
+            intent,
+            confidence,
+            matches,
+            kb.index.kb.all_for_intent(intent, customer.language),
+        ),
+        Thresholds(
+            confident=settings.policy.confident,
+            answer=settings.kb.match_threshold,
+            suggest=settings.kb.suggest_threshold,
+            suggestions=settings.kb.suggestions,
+        ),
+    )
     contact = Classification(
-        intent, confidence, categorizer.categorize(text, intent if confident else None)
+        intent,
+        confidence,
+        categorizer.categorize(
+            text,
+            intent if confident else None,
+            decision.article.category if decision.article else None,
+        ),
     )
     await state.update_data(contact=contact.to_state())
     if contact.category != categorizer.default and intent not in SMALLTALK:
         contacts.classify_later(session, customer.id, intent, confidence, contact.category)
     seen = contact.fields()
 
-    matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
-    if confident and intent == "talk_to_operator":
+    if decision.action is Action.HAND_OFF:
         events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
         await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
         return
-    intent_article = kb.index.kb.for_intent(intent, customer.language) if confident else None
-    specific = strong_match(matches, intent_article, settings.kb.match_threshold, confident)
-    if specific is not None:
+    if decision.action is Action.ANSWER and decision.article is not None:
         await answer_with(
-            message, say, session, customer, t, state, specific, memory, now, seen, "search"
+            message,
+            say,
+            session,
+            customer,
+            t,
+            state,
+            decision.article,
+            memory,
+            now,
+            seen,
+            decision.via,
         )
         return
-    if confident:
-        if intent == "order_status":
+    if decision.action is Action.FLOW:
+        if decision.flow == "order_status":
             events.log_later(session, "flow_order_status", now, customer_id=customer.id, **seen)
             await start_order_flow(message, say, parsed, session, customer, t, orders, clock, state)
-            return
-        if intent == "callback_request":
+        else:
             events.log_later(session, "flow_callback", now, customer_id=customer.id, **seen)
             await start_callback_flow(message, say, customer, t, state)
-            return
-        if intent in SMALLTALK:
-            events.log_later(session, "smalltalk", now, customer_id=customer.id, **seen)
-            await state.update_data(unsure=0)
-            say(message.answer(t(f"smalltalk-{intent}")))
-            return
-        if intent_article is not None:
-            await answer_with(
-                message,
-                say,
-                session,
-                customer,
-                t,
-                state,
-                intent_article,
-                memory,
-                now,
-                seen,
-                "intent",
-            )
-            return
+        return
+    if decision.action is Action.SMALLTALK:
+        events.log_later(session, "smalltalk", now, customer_id=customer.id, **seen)
+        await state.update_data(unsure=0)
+        say(message.answer(t(f"smalltalk-{intent}")))
+        return
 
     # Unsure: suggest articles by text similarity, and offer a person.
     unsure = int(memory.get("unsure", 0)) + 1
     await state.update_data(unsure=unsure, last_article=None)
-    candidates = [m.article for m in matches if m.score >= settings.kb.suggest_threshold]
-    candidates = candidates[: settings.kb.suggestions]
+    candidates = list(decision.suggestions)
     if unsure >= settings.policy.low_confidence_turns:
         events.log_later(
             session,
@@ -235,11 +223,7 @@ async def answer_question(
     events.log_later(
         session, "kb_miss", now, customer_id=customer.id, question=text[:QUESTION_LOG_LIMIT], **seen
     )
-    key = (
-        "kb-out-of-scope"
-        if intent in OUT_OF_SCOPE and confidence >= settings.policy.confident
-        else "kb-not-found"
-    )
+    key = "kb-out-of-scope" if decision.out_of_scope else "kb-not-found"
     say(message.answer(t(key), reply_markup=keyboards.operator_only(t, "kb_miss")))
 
 

@@ -15,7 +15,7 @@ from common.clock import Clock
 from handoff.desk import Desk
 from handoff.keyboards import category_picker
 from kb.service import KnowledgeBaseService
-from nlu.categories import Categorizer, Path3
+from nlu.categories import Categorizer, Path3, as_path
 from storage import events, tickets
 
 
@@ -24,8 +24,9 @@ def known_paths(
 ) -> list[Path3]:
     paths = categorizer.configured_paths()
     for article in kb.index.kb.by_language(settings.staff_language):
-        if len(article.category) == 3:
-            paths.add((article.category[0], article.category[1], article.category[2]))
+        path = as_path(article.category)
+        if path is not None:
+            paths.add(path)
     return sorted(paths)
 
 

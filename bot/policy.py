@@ -1,0 +1,95 @@
+"""The dialogue policy for a customer's free-text question: a pure function from the turn to
+one decision, which the question handler then carries out (and logs).
+
+Two sources meet here. The NLU's intent says what kind of turn it is (a request for a person,
+an order's status, a greeting, a kind of question); the knowledge base's retrieval says which
+articles the question resembles, by their titles and example questions (kb.search, relevance
+0-100). An article answers because the question resembles it: an intent only picks among
+the articles it names, and an intent with no article never silences a strong match.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from kb.model import Article
+from kb.search import Match
+
+SMALLTALK = frozenset({"greet", "thanks", "goodbye"})
+OUT_OF_SCOPE = frozenset({"out_of_scope", "nlu_fallback"})
+FLOWS = {"order_status": "order_status", "callback_request": "callback"}
+PERSON = "talk_to_operator"
+# A rival article must beat the intent's own one by this much to answer instead of it.
+MARGIN = 10.0
+
+
+class Action(Enum):
+    ANSWER = "answer"  # send `article`
+    SUGGEST = "suggest"  # offer `suggestions`
+    CANT_HELP = "cant_help"  # nothing relevant: say so, offer a person
+    HAND_OFF = "hand_off"  # to a person now
+    FLOW = "flow"  # start the dialog `flow`
+    SMALLTALK = "smalltalk"  # a short reply to `intent`
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    confident: float  # NLU confidence (0-1) to act on an intent
+    answer: float  # relevance (0-100) to answer with an article on the question's words alone
+    suggest: float  # relevance to offer an article as a suggestion
+    suggestions: int  # how many at most
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    intent: str
+    confidence: float
+    matches: Sequence[Match]  # retrieval, best first (enough to hold the intent's articles)
+    intent_articles: Sequence[Article]  # the articles naming `intent`, in the customer's language
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    action: Action
+    article: Article | None = None
+    via: str = ""  # how the article was chosen: "intent" or "search"
+    suggestions: tuple[Article, ...] = field(default_factory=tuple)
+    flow: str = ""
+    out_of_scope: bool = False  # the NLU itself said it is not our business
+
+
+def decide(turn: Turn, limits: Thresholds) -> Decision:
+    confident = turn.confidence >= limits.confident and turn.intent not in OUT_OF_SCOPE
+    best = turn.matches[0] if turn.matches else None
+    strong = best if best is not None and best.score >= limits.answer else None
+    suggestions = tuple(
+        m.article for m in turn.matches[: limits.suggestions] if m.score >= limits.suggest
+    )
+    if confident and turn.intent == PERSON:
+        return Decision(Action.HAND_OFF)
+    if confident and (turn.intent in FLOWS or turn.intent in SMALLTALK):
+        # "привет, не проходит оплата картой" is a question, not a greeting: a strong match
+        # to an article that is not this flow's own answers it.
+        if strong is None or turn.intent in strong.article.intents:
+            if turn.intent in FLOWS:
+                return Decision(Action.FLOW, flow=FLOWS[turn.intent])
+            return Decision(Action.SMALLTALK)
+        return Decision(Action.ANSWER, strong.article, "search")
+    if confident and turn.intent_articles:
+        scores = {m.article.id: m.score for m in turn.matches}
+        own = max(turn.intent_articles, key=lambda a: scores.get(a.id, 0.0))
+        relevance = scores.get(own.id, 0.0)
+        if strong is not None and strong.score > relevance + MARGIN:
+            return Decision(Action.ANSWER, strong.article, "search")
+        # A sure intent for words the article shares nothing with ("Какая процентная ставка?"
+        # → delivery) is a classifier forced to choose, not an answer.
+        if relevance >= limits.suggest / 2:
+            return Decision(Action.ANSWER, own, "intent")
+    if strong is not None:
+        return Decision(Action.ANSWER, strong.article, "search")
+    if suggestions:
+        return Decision(Action.SUGGEST, suggestions=suggestions)
+    out_of_scope = turn.intent in OUT_OF_SCOPE and turn.confidence >= limits.confident
+    return Decision(Action.CANT_HELP, out_of_scope=out_of_scope)

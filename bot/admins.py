@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from common.i18n import Texts, Translator
+from kb.model import Problem
 from kb.service import ReloadResult
 from storage import customers
 
@@ -60,18 +61,30 @@ class AdminNotifier:
         return sent
 
 
+def _report(problems: Sequence[Problem], kb_dir: str) -> str:
+    """`file:line: message` lines, paths relative to the KB, escaped, cut to fit a message."""
+    report = "\n".join(str(p).replace(kb_dir.rstrip("/") + "/", "", 1) for p in problems)
+    if len(report) > REPORT_LIMIT:
+        report = report[:REPORT_LIMIT] + "\n…"
+    return html.escape(report, quote=False)
+
+
 def describe_reload(t: Texts, result: ReloadResult, kb_dir: str) -> str:
     counts = ", ".join(f"{lang} {n}" for lang, n in sorted(result.articles.items())) or "0"
     if result.ok:
-        return t("admin-kb-reloaded", counts=counts)
+        reloaded = t("admin-kb-reloaded", counts=counts)
+        if not result.warnings:
+            return reloaded
+        warnings = _report(result.warnings, kb_dir)
+        return (
+            reloaded + "\n" + t("admin-kb-warnings", count=len(result.warnings), warnings=warnings)
+        )
     assert result.error is not None
-    lines = [str(p).replace(kb_dir.rstrip("/") + "/", "", 1) for p in result.error.problems]
-    report = "\n".join(lines)
-    if len(report) > REPORT_LIMIT:
-        report = report[:REPORT_LIMIT] + "\n…"
+    lines = result.error.problems
+    report = _report(lines, kb_dir)
     return t(
         "admin-kb-broken",
         count=len(lines),
-        problems=html.escape(report, quote=False),
+        problems=report,
         counts=counts,
     )

@@ -58,8 +58,9 @@ from handoff.sla import SlaWatcher
 from kb.model import KBError
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, KeywordRule, Path3
+from nlu.data import DataError
 from nlu.rasa_client import RasaClient
-from nlu.service import NLU
+from nlu.service import NLU, training_dir
 from stats.report import WeeklyReporter
 from stats.settings import stats_config
 from storage.db import inline_driver, make_engine, make_sessionmaker
@@ -313,7 +314,10 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         if settings.nlu_backend == "rasa"
         else None
     )
-    nlu = NLU.build(rasa=rasa)
+    try:
+        nlu = NLU.build(training_dir(settings.nlu_dir), rasa=rasa)
+    except (DataError, ValueError) as exc:
+        raise StartupError(f"{settings.label('nlu_dir')}: {exc}") from exc
     kb = KnowledgeBaseService(settings.kb_dir, set(nlu.engine.intents))
     try:
         kb.load()
@@ -321,6 +325,8 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         raise StartupError(
             f"{settings.label('kb_dir')}: the knowledge base has errors:\n{exc}"
         ) from exc
+    for warning in kb.index.kb.warnings:
+        log.warning("knowledge base: %s", warning)
     engine = await prepare_database(settings)
     sessionmaker = make_sessionmaker(engine)
     # The bot's SQLite statements run on the loop's thread; a weekly export's queries take

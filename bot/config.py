@@ -35,6 +35,7 @@ DEFAULT_CONFIG_FILE = "config.yml"
 DEFAULT_ENV_FILE = ".env"
 # The starter articles ship inside the package, so the default works from any directory.
 PACKAGED_KB = Path(__file__).resolve().parents[1] / "kb" / "articles"
+PACKAGED_NLU = Path(__file__).resolve().parents[1] / "nlu"
 TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{10,}$")
 SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
@@ -344,6 +345,9 @@ class Settings(BaseSettings):
         description="SQLite file or postgresql+asyncpg://user:password@host:5432/db",
     )
     kb_dir: Path = Field(default=PACKAGED_KB, description="directory of the KB's Markdown articles")
+    nlu_dir: Path = Field(
+        default=PACKAGED_NLU, description="Rasa project whose data/ trains the intents"
+    )
     default_language: str = Field(
         default="ru", description="ru or en: customers' language if unknown"
     )
@@ -434,6 +438,13 @@ class Settings(BaseSettings):
     def _kb_dir(cls, value: Path) -> Path:
         if not value.is_dir():
             raise ValueError("knowledge-base directory not found")
+        return value
+
+    @field_validator("nlu_dir")
+    @classmethod
+    def _nlu_dir(cls, value: Path) -> Path:
+        if not value.is_dir():
+            raise ValueError("Rasa project directory not found")
         return value
 
     @field_validator("telegram_api_url")

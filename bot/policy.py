@@ -23,6 +23,9 @@ FLOWS = {"order_status": "order_status", "callback_request": "callback"}
 PERSON = "talk_to_operator"
 # A rival article must beat the intent's own one by this much to answer instead of it.
 MARGIN = 10.0
+# An article this many times as relevant as any other, and halfway from the suggestion
+# threshold to the answer threshold, is the answer: one candidate is not a choice.
+DOMINANCE = 2.5
 
 
 class Action(Enum):
@@ -63,7 +66,13 @@ class Decision:
 def decide(turn: Turn, limits: Thresholds) -> Decision:
     confident = turn.confidence >= limits.confident and turn.intent not in OUT_OF_SCOPE
     best = turn.matches[0] if turn.matches else None
-    strong = best if best is not None and best.score >= limits.answer else None
+    runner_up = turn.matches[1].score if len(turn.matches) > 1 else 0.0
+    dominant = (
+        best is not None
+        and best.score >= (limits.suggest + limits.answer) / 2
+        and best.score >= DOMINANCE * runner_up
+    )
+    strong = best if best is not None and (best.score >= limits.answer or dominant) else None
     suggestions = tuple(
         m.article for m in turn.matches[: limits.suggestions] if m.score >= limits.suggest
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from kb.loader import load_dir
 from kb.model import KBError
 from nlu.data import DataError, load
-from nlu.service import DATA_DIR
+from nlu.service import PROJECT_DIR, training_dir
 
 PACKAGED = Path(__file__).resolve().parent / "articles"
 
@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> int:
         help="default: KB_DIR or the shipped articles",
     )
     check.add_argument(
-        "--nlu-data", type=Path, default=DATA_DIR, help="the Rasa data that defines the intents"
+        "--nlu-data",
+        type=Path,
+        default=None,
+        help="the Rasa project or data that defines the intents (default: NLU_DIR or nlu/)",
     )
     args = parser.parse_args(argv)
 
@@ -38,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         directory, source = PACKAGED, "the shipped articles"
     try:
-        intents = set(load(args.nlu_data).intents)
+        nlu_data = args.nlu_data or training_dir(Path(os.environ.get("NLU_DIR") or PROJECT_DIR))
+        intents = set(load(training_dir(nlu_data)).intents)
         kb = load_dir(directory, intents)
     except KBError as exc:
         for problem in exc.problems:
@@ -48,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:
         print(exc, file=sys.stderr)
         return 1
+    for warning in kb.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     languages = sorted({a.language for a in kb.articles})
     counts = ", ".join(f"{lang}: {len(kb.by_language(lang))}" for lang in languages)
     print(f"{directory}: {len(kb.articles)} articles OK ({counts})")

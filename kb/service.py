@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.loader import load_dir
-from kb.model import KBError
+from kb.model import KBError, Problem
 from kb.search import KBIndex
 
 Fingerprint = tuple[tuple[str, int, int], ...]
@@ -21,6 +21,7 @@ class ReloadResult:
     ok: bool
     articles: dict[str, int]  # language -> count of the index now serving
     error: KBError | None = None
+    warnings: tuple[Problem, ...] = ()  # what loaded, but not as written (a loaded KB's)
 
 
 class KnowledgeBaseService:
@@ -53,7 +54,7 @@ class KnowledgeBaseService:
             self.load()
         except KBError as exc:
             return ReloadResult(False, self.counts(), exc)
-        return ReloadResult(True, self.counts())
+        return ReloadResult(True, self.counts(), warnings=tuple(self.index.kb.warnings))
 
     def reload_if_changed(self) -> ReloadResult | None:
         """Reload when the files changed since the last attempt; None when they did not.

@@ -9,7 +9,15 @@ from nlu.data import load
 from nlu.engine import FALLBACK_INTENT, EmbeddedEngine
 from nlu.rasa_client import RasaClient
 
-DATA_DIR = Path(__file__).resolve().parent / "data"
+PROJECT_DIR = Path(__file__).resolve().parent  # the shipped Rasa project
+DATA_DIR = PROJECT_DIR / "data"
+
+
+def training_dir(project: Path) -> Path:
+    """A Rasa project's training data: its `data/` folder, or the folder itself if it has none
+    (a directory of NLU YAML files)."""
+    data = project / "data"
+    return data if data.is_dir() else project
 
 
 class Parser(Protocol):

@@ -113,6 +113,12 @@ admin-kb-broken = ⚠️ Knowledge base NOT reloaded — customers still get the
     <pre>{ $problems }</pre>
     Fix the files (the bot re-reads them by itself) or send /reload.
 
+admin-kb-warnings = { $count ->
+        [one] { $count } warning
+       *[other] { $count } warnings
+    } (loaded anyway):
+    <pre>{ $warnings }</pre>
+
 # Operator desk.
 staff-card-state = Status: { $status } · priority: { $priority }
 staff-card-assignee = Taken by: { $name }

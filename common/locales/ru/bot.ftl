@@ -114,6 +114,13 @@ admin-kb-broken = ⚠️ База знаний НЕ обновлена — кл�
     <pre>{ $problems }</pre>
     Исправьте файлы — бот перечитает их сам — или пришлите /reload.
 
+admin-kb-warnings = { $count ->
+        [one] { $count } предупреждение
+        [few] { $count } предупреждения
+       *[many] { $count } предупреждений
+    } (статьи загружены):
+    <pre>{ $warnings }</pre>
+
 # Operator desk.
 staff-card-state = Статус: { $status } · приоритет: { $priority }
 staff-card-assignee = Взял(а): { $name }

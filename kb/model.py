@@ -55,6 +55,15 @@ class KnowledgeBase:
     def all_for_intent(self, intent: str, language: str) -> list[Article]:
         return [a for a in self.articles if a.language == language and intent in a.intents]
 
+    def topics(self, language: str, limit: int = 5) -> list[str]:
+        """The first category levels of a language's articles, the most used first: what the
+        bot can tell a customer it knows about."""
+        counts: dict[str, int] = {}
+        for article in self.by_language(language):
+            if article.category:
+                counts[article.category[0]] = counts.get(article.category[0], 0) + 1
+        return sorted(counts, key=lambda topic: -counts[topic])[:limit]
+
     def get(self, article_id: str, language: str) -> Article | None:
         for article in self.articles:
             if article.id == article_id and article.language == language:

@@ -223,8 +223,13 @@ async def answer_question(
     events.log_later(
         session, "kb_miss", now, customer_id=customer.id, question=text[:QUESTION_LOG_LIMIT], **seen
     )
-    key = "kb-out-of-scope" if decision.out_of_scope else "kb-not-found"
-    say(message.answer(t(key), reply_markup=keyboards.operator_only(t, "kb_miss")))
+    topics = kb.index.kb.topics(customer.language)
+    text = (
+        t("kb-out-of-scope", topics=", ".join(topics))
+        if decision.out_of_scope and topics
+        else t("kb-not-found")
+    )
+    say(message.answer(text, reply_markup=keyboards.operator_only(t, "kb_miss")))
 
 
 async def show_suggested_article(

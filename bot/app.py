@@ -47,6 +47,7 @@ from bot.preflight import StartupError, prepare_database_dir
 from bot.quarantine import Quarantine
 from bot.response_models import KeepResponseModels
 from bot.routers import build_root_router
+from bot.routers.customer.handoff import RequestSubject
 from bot.web import Health, build_web_app, start_site
 from common.clock import Clock, SystemClock
 from common.i18n import Translator
@@ -385,6 +386,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         translator=translator,
         orders=orders,
         categorizer=categorizer,
+        request_subject=RequestSubject(
+            settings.handoff.operator_keywords, nlu, categorizer, settings.policy.confident
+        ),
         admin_notifier=admin_notifier,
     )
     reporter = WeeklyReporter(

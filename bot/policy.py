@@ -10,6 +10,7 @@ the articles it names, and an intent with no article never silences a strong mat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -21,6 +22,10 @@ SMALLTALK = frozenset({"greet", "thanks", "goodbye"})
 OUT_OF_SCOPE = frozenset({"out_of_scope", "nlu_fallback"})
 FLOWS = {"order_status": "order_status", "callback_request": "callback"}
 PERSON = "talk_to_operator"
+# Handing off costs an operator's time: the NLU must be surer of it than of other intents
+# ("book a flight to Paris" came out as a request for a person at 0.65). Words like
+# «оператор» hand off before the NLU is asked (bot.filters.AsksForPerson).
+PERSON_CONFIDENT = 0.8
 # A rival article must beat the intent's own one by this much to answer instead of it.
 MARGIN = 10.0
 # An article this many times as relevant as any other, and halfway from the suggestion
@@ -63,6 +68,20 @@ class Decision:
     out_of_scope: bool = False  # the NLU itself said it is not our business
 
 
+QUESTION_WORDS = frozenset(
+    """как где когда куда почему зачем сколько какой какая какое какие каким можно ли есть
+    кто что чем подскажите скажите how where when why what which who whom can could do does
+    did is are will would should may""".split()  # noqa: SIM905
+)
+_WORDS = re.compile(r"\w+")
+
+
+def looks_like_question(text: str) -> bool:
+    """A question mark, or a first word that asks («как вернуть деньги», "where is it")."""
+    words = _WORDS.findall(text.lower())
+    return text.rstrip().endswith("?") or (bool(words) and words[0] in QUESTION_WORDS)
+
+
 def decide(turn: Turn, limits: Thresholds) -> Decision:
     confident = turn.confidence >= limits.confident and turn.intent not in OUT_OF_SCOPE
     best = turn.matches[0] if turn.matches else None
@@ -76,7 +95,7 @@ def decide(turn: Turn, limits: Thresholds) -> Decision:
     suggestions = tuple(
         m.article for m in turn.matches[: limits.suggestions] if m.score >= limits.suggest
     )
-    if confident and turn.intent == PERSON:
+    if turn.intent == PERSON and turn.confidence >= max(limits.confident, PERSON_CONFIDENT):
         return Decision(Action.HAND_OFF)
     if confident and (turn.intent in FLOWS or turn.intent in SMALLTALK):
         # "привет, не проходит оплата картой" is a question, not a greeting: a strong match

@@ -1,4 +1,5 @@
-"""`python -m kb check [DIR]`: validate the knowledge base as the bot would at start."""
+"""`python -m kb check [DIR]`: validate the knowledge base as the bot would at start.
+`python -m kb import FILE --out DIR`: make articles from an FAQ spreadsheet (kb.importer)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import sys
 from pathlib import Path
 
+from kb.importer import ImportError_, import_faq
 from kb.loader import load_dir
 from kb.model import KBError
 from nlu.data import DataError, load
@@ -32,7 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the Rasa project or data that defines the intents (default: NLU_DIR or nlu/)",
     )
+    make = sub.add_parser("import", help="make Markdown articles from an FAQ's CSV or XLSX")
+    make.add_argument("file", type=Path, help="CSV or XLSX with question and answer columns")
+    make.add_argument("--out", type=Path, required=True, help="directory for the articles")
     args = parser.parse_args(argv)
+    if args.command == "import":
+        return run_import(args.file, args.out)
 
     if args.directory is not None:
         directory, source = args.directory, "the DIR argument"
@@ -58,6 +65,34 @@ def main(argv: list[str] | None = None) -> int:
     counts = ", ".join(f"{lang}: {len(kb.by_language(lang))}" for lang in languages)
     print(f"{directory}: {len(kb.articles)} articles OK ({counts})")
     return 0
+
+
+def run_import(source: Path, out: Path) -> int:
+    try:
+        report = import_faq(source, out)
+    except ImportError_ as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    for path, draft in report.made:
+        rows = ", ".join(map(str, draft.rows))
+        questions = len(draft.questions) + 1
+        print(f"{path}: {draft.title!r} ({questions} question(s), row(s) {rows})")
+    for number, why in report.skipped:
+        print(f"row {number}: skipped: {why}", file=sys.stderr)
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
+    try:
+        kb = load_dir(out)
+    except KBError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    counts = ", ".join(f"{lang}: {len(kb.by_language(lang))}" for lang in ("ru", "en"))
+    print(
+        f"{len(report.made)} article(s) made in {out}, {len(report.skipped)} row(s) skipped;"
+        f" {out} now holds {len(kb.articles)} ({counts}). Serve it with KB_DIR={out}"
+    )
+    return 0 if report.made else 1
 
 
 if __name__ == "__main__":

@@ -145,3 +145,61 @@ async def test_an_answered_question_is_logged_whole(
     assert contact is not None and contact.messages == 1
     assert (contact.intent, contact.category1) == (event.intent, event.category1)
     assert contact.category1 is not None
+
+
+async def test_a_follow_up_after_thumbs_up_is_answered(
+    bot: RunningBot, make_customer: Callable[..., Customer]
+) -> None:
+    alice = make_customer()
+    alice.send("сколько стоит доставка")
+    answer = await alice.receives("Сроки и стоимость доставки")
+    alice.press("Помогло", answer)
+    await bot.settled()
+    alice.send("а до Казани сколько идёт доставка?")
+    await alice.receives("Сроки и стоимость доставки")
+    assert not [t for t in alice.texts() if "ответ не помог" in t]
+
+
+async def test_a_question_after_a_rating_is_answered_not_filed_as_its_comment(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    alice = make_customer()
+    olga = staff.operator("Ольга")
+    alice.send("/operator")
+    topic = await staff.new_topic(name=alice.name)
+    olga.says_in(topic.thread_id, "Готово, заказ исправлен")
+    await alice.receives("Готово")
+    olga.says_in(topic.thread_id, "/close")
+    rating = await alice.receives("Оцените")
+    alice.press("5", rating)
+    await alice.receives("напишите пару слов")
+    alice.send("как вернуть товар?")
+    await alice.receives("Возврат товара и денег")
+    await bot.settled()
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+    assert ticket is not None and ticket.rating_comment is None  # the question was no comment
+
+
+async def test_the_subject_of_a_request_for_a_person_categorises_the_ticket(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    alice = make_customer()
+    alice.send("позовите оператора, не проходит оплата картой")
+    await alice.receives("обращение #1")
+    await staff.new_topic(name=alice.name)
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+    assert ticket is not None
+    assert (ticket.category1, ticket.priority) == ("Оплата", "high")
+
+
+async def test_kb_in_the_staffs_language_sends_the_customers_version(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    john = make_customer("John", language_code="en")
+    olga = staff.operator("Ольга")
+    john.send("/operator")
+    topic = await staff.new_topic(name="John")
+    olga.says_in(topic.thread_id, "/kb возврат денег")
+    await john.receives("When will I get my money back")

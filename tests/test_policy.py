@@ -99,6 +99,11 @@ def shown(decision: Decision) -> tuple[str, str]:
             ("cant_help", ""),
         ),
         (
+            "a faint request for a person is no hand-off",
+            turn("talk_to_operator", 0.65),
+            ("cant_help", ""),
+        ),
+        (
             "a request for a person hands off",
             turn("talk_to_operator", 0.8, (CARD, 90)),
             ("hand_off", ""),

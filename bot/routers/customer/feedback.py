@@ -1,6 +1,7 @@
 """👍 / 👎 under an article: thanks, or an offer of a person."""
 
 from aiogram import Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +24,7 @@ async def article_feedback(
     t: Texts,
     clock: Clock,
     kb: KnowledgeBaseService,
+    state: FSMContext,
 ) -> None:
     if not _still_offered(query):
         # Pressed again before the buttons went away: the rating was taken the first time.
@@ -36,6 +38,10 @@ async def article_feedback(
         article=callback_data.article,
         useful=callback_data.useful,
     )
+    if callback_data.useful:
+        # Helped: a next question that leads to the same article is a follow-up, not the
+        # same question asked again because the answer failed.
+        await state.update_data(last_article=None)
     await session.commit()
     await query.answer(t("kb-feedback-thanks") if callback_data.useful else None)
     if not isinstance(query.message, Message):

@@ -1,5 +1,6 @@
 """Handing a customer to a person: /operator, words like "оператор", or the button."""
 
+import re
 from datetime import datetime
 
 from aiogram import F, Router
@@ -9,13 +10,20 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import AsksForPerson, HasOpenTicket
+from bot.policy import OUT_OF_SCOPE, PERSON, SMALLTALK
 from bot.replies import Replies
 from bot.routers.customer.relay import customer_message_to_ticket
 from common.callbacks import AskOperator
 from common.i18n import Texts
 from handoff.desk import Desk
 from nlu.categories import Categorizer, Classification
+from nlu.service import NLU
 from storage.models import Customer, Ticket
+
+COMMAND = re.compile(r"^/\w+(@\w+)?")
+WORD = re.compile(r"\w{2,}")
+SUBJECT_WORDS = 2  # "оплата картой": fewer words than this are no subject
+NLU_INPUT_LIMIT = 1000
 
 REASONS = {
     "asked_for_operator",
@@ -33,6 +41,32 @@ async def recall_contact(state: FSMContext, categorizer: Categorizer, text: str)
     if remembered is not None:
         return remembered
     return Classification(None, None, categorizer.categorize(text, None))
+
+
+class RequestSubject:
+    """What a request for a person is about, from its own words: «позовите оператора, не
+    проходит оплата картой» is a failed payment, whatever was asked before."""
+
+    def __init__(self, keywords: list[str], nlu: NLU, categorizer: Categorizer, confident: float):
+        alternatives = "|".join(re.escape(k.lower()) for k in keywords if k.strip())
+        self._person = re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.I) if alternatives else None
+        self._nlu = nlu
+        self._categorizer = categorizer
+        self._confident = confident
+
+    async def of(self, text: str) -> Classification | None:
+        """The subject's classification, or None when the words say nothing but the request."""
+        rest = self._person.sub(" ", text) if self._person else text
+        rest = COMMAND.sub(" ", rest)
+        if len(WORD.findall(rest)) < SUBJECT_WORDS:
+            return None
+        parsed = await self._nlu.parse(rest[:NLU_INPUT_LIMIT])
+        intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
+        sure = confidence >= self._confident and intent not in (PERSON, *OUT_OF_SCOPE, *SMALLTALK)
+        category = self._categorizer.categorize(rest, intent if sure else None)
+        if not sure and category == self._categorizer.default:
+            return None
+        return Classification(intent if sure else None, confidence if sure else None, category)
 
 
 async def hand_off(
@@ -78,8 +112,10 @@ async def cmd_operator(
     desk: Desk,
     state: FSMContext,
     categorizer: Categorizer,
+    request_subject: RequestSubject,
 ) -> None:
-    contact = await recall_contact(state, categorizer, message.text or "")
+    text = message.text or ""
+    contact = await request_subject.of(text) or await recall_contact(state, categorizer, text)
     await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
 
 

@@ -8,6 +8,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admins import AdminNotifier
+from bot.policy import looks_like_question
 from bot.replies import Replies
 from bot.states import RatingComment
 from common.callbacks import RateTicket
@@ -88,5 +89,12 @@ async def rating_comment(
 def build_router() -> Router:
     router = Router(name="customer.rating")
     router.callback_query.register(rate_ticket, RateTicket.filter())
-    router.message.register(rating_comment, RatingComment.text, F.text, ~F.text.startswith("/"))
+    # A question typed after the rating is a new question, answered as one (bot.policy).
+    router.message.register(
+        rating_comment,
+        RatingComment.text,
+        F.text,
+        ~F.text.startswith("/"),
+        ~F.text.func(looks_like_question),
+    )
     return router

@@ -25,13 +25,23 @@ from storage.models import Ticket
 
 
 def find_article(
-    kb: KnowledgeBaseService, query: str, language: str, threshold: float
+    kb: KnowledgeBaseService, query: str, language: str, threshold: float, staff_language: str
 ) -> Article | None:
-    exact = kb.index.kb.get(query.strip().lower(), language)
+    """The article an operator's `/kb` names, by id or by words, in the customer's language.
+
+    Operators type in their own language: words that find an article only in the staff's
+    language send that article's version in the customer's language (or, if it has none,
+    the staff's version)."""
+    key = query.strip().lower()
+    exact = kb.index.kb.get(key, language) or kb.index.kb.get(key, staff_language)
     if exact is not None:
         return exact
-    matches = kb.index.search(query, language, limit=1)
-    return matches[0].article if matches and matches[0].score >= threshold else None
+    for searched in dict.fromkeys((language, staff_language)):
+        matches = kb.index.search(query, searched, limit=1)
+        if matches and matches[0].score >= threshold:
+            found = matches[0].article
+            return kb.index.kb.get(found.id, language) or found
+    return None
 
 
 async def send_article(
@@ -49,7 +59,11 @@ async def send_article(
     query = (command.args or "").strip()
     customer = ticket.customer
     article = (
-        find_article(kb, query, customer.language, settings.kb.suggest_threshold) if query else None
+        find_article(
+            kb, query, customer.language, settings.kb.suggest_threshold, settings.staff_language
+        )
+        if query
+        else None
     )
     if article is None:
         say(

@@ -1,4 +1,5 @@
-"""`python -m nlu evaluate --train FILE --test FILE [--backend embedded|rasa] [--json]`."""
+"""`python -m nlu evaluate --train FILE --test FILE [--backend embedded|rasa] [--json]
+[--calibrate VAL_FILE --oos-recall 0.8]`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,13 @@ from typing import Any
 
 from nlu.data import DataError, load
 from nlu.engine import EmbeddedEngine
-from nlu.evaluate import Prediction, predict_all, render_text, report
+from nlu.evaluate import (
+    Prediction,
+    predict_all,
+    render_text,
+    report,
+    threshold_for_oos_recall,
+)
 
 DEFAULT_THRESHOLD = 0.5  # keep in step with nlu.threshold in config.yml
 
@@ -53,18 +60,28 @@ async def rasa_predictions(
 
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    test = load(Path(args.test))
-    texts = [e.text for e in test.examples]
-    truths = [e.intent for e in test.examples]
+    train_seconds = 0.0  # Rasa: the server trained its own model beforehand
     if args.backend == "embedded":
         start = time.perf_counter()
         engine = EmbeddedEngine.train(load(Path(args.train)))
         train_seconds = time.perf_counter() - start
-        predictions = predict_all(engine.parse, texts, truths)
-    else:
-        predictions = asyncio.run(rasa_predictions(args.rasa_url, args.timeout, texts, truths))
-        train_seconds = 0.0  # the server trained its own model beforehand
-    result = report(predictions, args.threshold)
+
+    def predict(path: str) -> list[Prediction]:
+        data = load(Path(path))
+        texts = [e.text for e in data.examples]
+        truths = [e.intent for e in data.examples]
+        if args.backend == "embedded":
+            return predict_all(engine.parse, texts, truths)
+        return asyncio.run(rasa_predictions(args.rasa_url, args.timeout, texts, truths))
+
+    threshold = args.threshold
+    if args.calibrate:
+        # Chosen on the validation file, so the test file's figures are honest.
+        threshold = threshold_for_oos_recall(predict(args.calibrate), args.oos_recall)
+    result = report(predict(args.test), threshold)
+    if args.calibrate:
+        result["calibrated_on"] = args.calibrate
+        result["target_oos_recall"] = args.oos_recall
     result["backend"] = args.backend
     result["train_seconds"] = train_seconds
     return result
@@ -88,6 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=DEFAULT_THRESHOLD,
         help="confidence below which a prediction counts as out of scope",
+    )
+    ev.add_argument(
+        "--calibrate",
+        metavar="VAL_FILE",
+        help="choose the threshold on this validation file (with out-of-scope examples)",
+    )
+    ev.add_argument(
+        "--oos-recall",
+        type=float,
+        default=0.8,
+        help="with --calibrate: the share of out-of-scope questions the threshold must reject",
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

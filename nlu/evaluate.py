@@ -129,8 +129,13 @@ def render_text(result: dict[str, Any]) -> str:
     ]
     if "oos_recall" in result:
         lines += [
-            f"out-of-scope recall at threshold {result['threshold']:.3f}: "
-            f"{result['oos_recall']:.4f}",
+            f"out-of-scope recall at threshold {result['threshold']:.3f}"
+            + (
+                f" (chosen on {result['calibrated_on']} for {result['target_oos_recall']:.2f})"
+                if "calibrated_on" in result
+                else ""
+            )
+            + f": {result['oos_recall']:.4f}",
             f"in-scope accuracy: {result['in_scope_accuracy']:.4f} "
             f"(at the threshold: {result['in_scope_accuracy_at_threshold']:.4f})",
         ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
 import json
 import sys
 from collections.abc import AsyncIterator
@@ -12,6 +14,7 @@ import pytest
 import yaml
 from aiohttp import web
 
+from nlu.__main__ import main
 from nlu.data import load, strip_annotations
 from nlu.engine import EmbeddedEngine
 from nlu.evaluate import Prediction, report, threshold_for_oos_recall
@@ -202,6 +205,43 @@ async def test_evaluate_cli_prints_json(tmp_path: Path) -> None:
     assert result["n"] == 3
     assert result["in_scope_accuracy"] == 1.0
     assert {"accuracy", "macro_f1", "latency_ms_p50", "oos_recall"} <= set(result)
+
+
+def test_calibration_chooses_the_threshold_on_the_validation_file(tmp_path: Path) -> None:
+    rows = [
+        ("where is my order", "order"),
+        ("track my parcel", "order"),
+        ("order status please", "order"),
+        ("how much is shipping", "delivery"),
+        ("delivery cost", "delivery"),
+        ("how long is delivery", "delivery"),
+    ]
+    train, val, test = (tmp_path / f"{n}.csv" for n in ("train", "val", "test"))
+    train.write_text("text,intent\n" + "\n".join(f"{t},{i}" for t, i in rows) + "\n")
+    val.write_text("text,intent\nwhere is it,order\nsing me a song,oos\nbook a taxi,oos\n")
+    test.write_text("text,intent\nwhere's my order,order\ntell me a joke,oos\n")
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        code = main(
+            [
+                "evaluate",
+                "--train",
+                str(train),
+                "--test",
+                str(test),
+                "--calibrate",
+                str(val),
+                "--oos-recall",
+                "1.0",
+                "--json",
+            ]
+        )
+    assert code == 0
+    result = json.loads(buffer.getvalue())
+    assert result["calibrated_on"] == str(val) and result["target_oos_recall"] == 1.0
+    # Every out-of-scope question of the validation file is below the chosen threshold.
+    assert result["threshold"] > 0
+    assert {"oos_recall", "in_scope_accuracy_at_threshold"} <= set(result)
 
 
 async def test_evaluate_cli_reports_bad_files(tmp_path: Path) -> None:

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.sparse import csc_matrix
 
 from kb.model import Article, KnowledgeBase
 from nlu.features import chars, normalise, stem, stems, words
@@ -81,9 +83,8 @@ class _Block:
     def __init__(self, analyzer: Callable[[list[str]], list[str]], docs: list[list[str]]) -> None:
         self.analyzer = analyzer
         df: Counter[str] = Counter()
-        counted = [Counter(analyzer(tokens)) for tokens in docs]
-        for counts in counted:
-            df.update(counts.keys())
+        for tokens in docs:
+            df.update(set(analyzer(tokens)))
         self.vocabulary = {term: i for i, term in enumerate(df)}
         n = len(docs)
         # scikit-learn's smooth idf; a term no phrase has gets the idf of a term in none.
@@ -91,20 +92,36 @@ class _Block:
             [_damped(t, math.log((1 + n) / (1 + df[t])) + 1) for t in self.vocabulary],
             dtype=np.float32,
         )
+        del df
         self.unseen_idf = math.log(1 + n) + 1
-        self.rows = np.zeros((n, len(self.vocabulary)), dtype=np.float32)
-        for row, counts in enumerate(counted):
-            for term, count in counts.items():
-                index = self.vocabulary[term]
-                self.rows[row, index] = (1 + math.log(count)) * self.idf[index]
-        norms = np.linalg.norm(self.rows, axis=1, keepdims=True)
-        self.rows /= np.where(norms > 0, norms, 1)
+        # Sparse, by column: a question gathers only its own terms' columns. Built in typed
+        # arrays, counted a second time, so a large KB's phrases are never all held as objects.
+        data, rows, columns = array("f"), array("i"), array("i")
+        for row, tokens in enumerate(docs):
+            counts = Counter(analyzer(tokens))
+            indices = [self.vocabulary[t] for t in counts]
+            values = [
+                (1 + math.log(c)) * float(self.idf[i])
+                for c, i in zip(counts.values(), indices, strict=True)
+            ]
+            norm = math.sqrt(sum(v * v for v in values)) or 1.0
+            data.extend(v / norm for v in values)
+            rows.extend([row] * len(values))
+            columns.extend(indices)
+        self.rows = csc_matrix(
+            (
+                np.frombuffer(data, dtype=np.float32),
+                (np.frombuffer(rows, dtype=np.int32), np.frombuffer(columns, dtype=np.int32)),
+            ),
+            shape=(n, len(self.vocabulary)),
+        )
+        self.size = n
         # What one ordinary word of this knowledge base says: a question whose known content
         # words say less ("how do I") is scaled down however well they match.
         self.enough = float(np.median(self.idf)) if len(self.idf) else 1.0
 
     def information(self, tokens: list[str]) -> float:
-        """How much of `enough` the question's known terms carry, at most 1."""
+        """How much of `enough` the question's known content words carry, at most 1."""
         terms = {t for t in self.analyzer(content(tokens)) if " " not in t}
         mass = sum(float(self.idf[i]) for t in terms if (i := self.vocabulary.get(t)) is not None)
         return min(1.0, mass / self.enough)
@@ -127,9 +144,9 @@ class _Block:
             values.append(value)
             norm += value * value
         if not indices or norm == 0:
-            return np.zeros(self.rows.shape[0], dtype=np.float32)
+            return np.zeros(self.size, dtype=np.float32)
         vector = np.asarray(values, dtype=np.float32) / math.sqrt(norm)
-        result: NDArray[np.float32] = self.rows[:, indices] @ vector
+        result: NDArray[np.float32] = np.asarray(self.rows[:, indices] @ vector).ravel()
         return result
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from kb.importer import ImportError_, import_faq
+from kb.importer import UnusableFAQ, import_faq
 from kb.loader import load_dir
 from kb.model import KBError
 from nlu.data import DataError, load
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 def run_import(source: Path, out: Path) -> int:
     try:
         report = import_faq(source, out)
-    except ImportError_ as exc:
+    except UnusableFAQ as exc:
         print(exc, file=sys.stderr)
         return 1
     for path, draft in report.made:

@@ -37,7 +37,7 @@ SLUG = re.compile(r"[^a-z0-9]+")
 MAX_ID = 40
 
 
-class ImportError_(Exception):
+class UnusableFAQ(Exception):
     """The file cannot be read as an FAQ at all (not a row's problem)."""
 
 
@@ -67,7 +67,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     table = list(_xlsx(path) if spreadsheet else _csv(path))
     header_at = next((i for i, row in enumerate(table) if any(c.strip() for c in row)), None)
     if header_at is None:
-        raise ImportError_(f"{path}: the file is empty")
+        raise UnusableFAQ(f"{path}: the file is empty")
     header = [c.strip().lower() for c in table[header_at]]
     for number, row in enumerate(table[header_at + 1 :], start=header_at + 2):
         cells = {header[i]: (row[i] if i < len(row) else "") for i in range(len(header))}
@@ -81,7 +81,7 @@ def _csv(path: Path) -> Iterator[list[str]]:
     except UnicodeDecodeError:
         text = path.read_text(encoding="cp1251")  # Excel's "CSV" on a Russian Windows
     except OSError as exc:
-        raise ImportError_(f"{path}: {exc.strerror or exc}") from exc
+        raise UnusableFAQ(f"{path}: {exc.strerror or exc}") from exc
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], ",;\t")
     except csv.Error:
@@ -95,7 +95,7 @@ def _xlsx(path: Path) -> Iterator[list[str]]:
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (OSError, ValueError, KeyError) as exc:
-        raise ImportError_(f"{path}: not a readable XLSX file ({exc})") from exc
+        raise UnusableFAQ(f"{path}: not a readable XLSX file ({exc})") from exc
     try:
         for row in book.worksheets[0].iter_rows(values_only=True):
             yield ["" if v is None else str(v) for v in row]
@@ -130,7 +130,7 @@ def collect(rows: Iterator[tuple[int, dict[str, str]]], report: Report) -> list[
             if not present & set(COLUMNS["answer"]) or not present & set(
                 COLUMNS["question"] + COLUMNS["title"]
             ):
-                raise ImportError_(
+                raise UnusableFAQ(
                     "the header needs a 'question' (or 'title') and an 'answer' column"
                     f" (found: {', '.join(sorted(present)) or 'none'})"
                 )
@@ -197,10 +197,10 @@ def render(draft: Draft) -> str:
 
 
 def import_faq(source: Path, out: Path) -> Report:
-    """Write one Markdown file per article under `out/<language>/`; raise ImportError_ when the
+    """Write one Markdown file per article under `out/<language>/`; raise UnusableFAQ when the
     file cannot be used at all."""
     if not source.is_file():
-        raise ImportError_(f"{source}: file not found")
+        raise UnusableFAQ(f"{source}: file not found")
     report = Report()
     drafts = collect(read_rows(source), report)
     for draft in drafts:

@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 
 from bot.sandbox.people import Customer, buttons
-from kb.importer import ImportError_, import_faq
+from kb.importer import UnusableFAQ, import_faq
 from kb.loader import load_dir
 from tests.conftest import ROOT, Launch
 
@@ -78,7 +78,7 @@ def test_an_xlsx_with_given_ids_languages_and_extra_phrasings(tmp_path: Path) ->
 def test_a_file_without_the_needed_columns_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "faq.csv"
     source.write_text("name,text\na,b\n", encoding="utf-8")
-    with pytest.raises(ImportError_, match=r"'question'.*'answer'"):
+    with pytest.raises(UnusableFAQ, match=r"'question'.*'answer'"):
         import_faq(source, tmp_path / "kb")
 
 

@@ -171,18 +171,20 @@ def test_evaluation_metrics_on_a_hand_computed_case() -> None:
     assert threshold_for_oos_recall(predictions, 0.5) == 0.0
 
 
+TINY_TRAINING = [
+    ("where is my order", "order"),
+    ("track my parcel", "order"),
+    ("order status please", "order"),
+    ("how much is shipping", "delivery"),
+    ("delivery cost", "delivery"),
+    ("how long is delivery", "delivery"),
+]
+
+
 async def test_evaluate_cli_prints_json(tmp_path: Path) -> None:
     train = tmp_path / "train.csv"
     test = tmp_path / "test.csv"
-    rows = [
-        ("where is my order", "order"),
-        ("track my parcel", "order"),
-        ("order status please", "order"),
-        ("how much is shipping", "delivery"),
-        ("delivery cost", "delivery"),
-        ("how long is delivery", "delivery"),
-    ]
-    train.write_text("text,intent\n" + "\n".join(f"{t},{i}" for t, i in rows) + "\n")
+    train.write_text("text,intent\n" + "\n".join(f"{t},{i}" for t, i in TINY_TRAINING) + "\n")
     test.write_text(
         "text,intent\nwhere's my order,order\nshipping cost,delivery\nsing me a song,oos\n"
     )
@@ -208,16 +210,8 @@ async def test_evaluate_cli_prints_json(tmp_path: Path) -> None:
 
 
 def test_calibration_chooses_the_threshold_on_the_validation_file(tmp_path: Path) -> None:
-    rows = [
-        ("where is my order", "order"),
-        ("track my parcel", "order"),
-        ("order status please", "order"),
-        ("how much is shipping", "delivery"),
-        ("delivery cost", "delivery"),
-        ("how long is delivery", "delivery"),
-    ]
     train, val, test = (tmp_path / f"{n}.csv" for n in ("train", "val", "test"))
-    train.write_text("text,intent\n" + "\n".join(f"{t},{i}" for t, i in rows) + "\n")
+    train.write_text("text,intent\n" + "\n".join(f"{t},{i}" for t, i in TINY_TRAINING) + "\n")
     val.write_text("text,intent\nwhere is it,order\nsing me a song,oos\nbook a taxi,oos\n")
     test.write_text("text,intent\nwhere's my order,order\ntell me a joke,oos\n")
     buffer = io.StringIO()

@@ -52,14 +52,17 @@ class InTicketTopic(BaseFilter):
         return {"ticket": ticket} if ticket is not None else False
 
 
+def person_words(keywords: list[str]) -> re.Pattern[str] | None:
+    """The configured words that ask for a human, matched at word starts, whole words found."""
+    alternatives = "|".join(re.escape(k.lower()) for k in keywords if k.strip())
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.IGNORECASE) if alternatives else None
+
+
 class AsksForPerson(BaseFilter):
     """Text that asks for a human, by configured keywords matched at word starts."""
 
     def __init__(self, keywords: list[str]) -> None:
-        alternatives = "|".join(re.escape(k.lower()) for k in keywords if k.strip())
-        self._pattern = (
-            re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE) if alternatives else None
-        )
+        self._pattern = person_words(keywords)
 
     async def __call__(self, message: Message) -> bool:
         if self._pattern is None or not message.text:

@@ -74,6 +74,12 @@ QUESTION_WORDS = frozenset(
     did is are will would should may""".split()  # noqa: SIM905
 )
 _WORDS = re.compile(r"\w+")
+NLU_INPUT_LIMIT = 1000  # the start of a huge message carries its question
+
+
+def is_confident(intent: str, confidence: float, threshold: float) -> bool:
+    """An intent the bot acts on: sure enough, and not the NLU's "not ours"."""
+    return confidence >= threshold and intent not in OUT_OF_SCOPE
 
 
 def looks_like_question(text: str) -> bool:
@@ -83,7 +89,7 @@ def looks_like_question(text: str) -> bool:
 
 
 def decide(turn: Turn, limits: Thresholds) -> Decision:
-    confident = turn.confidence >= limits.confident and turn.intent not in OUT_OF_SCOPE
+    confident = is_confident(turn.intent, turn.confidence, limits.confident)
     best = turn.matches[0] if turn.matches else None
     runner_up = turn.matches[1].score if len(turn.matches) > 1 else 0.0
     dominant = (

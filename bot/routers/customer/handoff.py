@@ -9,8 +9,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import AsksForPerson, HasOpenTicket
-from bot.policy import OUT_OF_SCOPE, PERSON, SMALLTALK
+from bot.filters import AsksForPerson, HasOpenTicket, person_words
+from bot.policy import NLU_INPUT_LIMIT, PERSON, SMALLTALK, is_confident
 from bot.replies import Replies
 from bot.routers.customer.relay import customer_message_to_ticket
 from common.callbacks import AskOperator
@@ -23,7 +23,6 @@ from storage.models import Customer, Ticket
 COMMAND = re.compile(r"^/\w+(@\w+)?")
 WORD = re.compile(r"\w{2,}")
 SUBJECT_WORDS = 2  # "оплата картой": fewer words than this are no subject
-NLU_INPUT_LIMIT = 1000
 
 REASONS = {
     "asked_for_operator",
@@ -48,8 +47,7 @@ class RequestSubject:
     проходит оплата картой» is a failed payment, whatever was asked before."""
 
     def __init__(self, keywords: list[str], nlu: NLU, categorizer: Categorizer, confident: float):
-        alternatives = "|".join(re.escape(k.lower()) for k in keywords if k.strip())
-        self._person = re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.I) if alternatives else None
+        self._person = person_words(keywords)
         self._nlu = nlu
         self._categorizer = categorizer
         self._confident = confident
@@ -62,7 +60,10 @@ class RequestSubject:
             return None
         parsed = await self._nlu.parse(rest[:NLU_INPUT_LIMIT])
         intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
-        sure = confidence >= self._confident and intent not in (PERSON, *OUT_OF_SCOPE, *SMALLTALK)
+        sure = is_confident(intent, confidence, self._confident) and intent not in (
+            PERSON,
+            *SMALLTALK,
+        )
         category = self._categorizer.categorize(rest, intent if sure else None)
         if not sure and category == self._categorizer.default:
             return None

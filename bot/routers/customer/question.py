@@ -20,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import keyboards
 from bot.config import Settings
 from bot.orders import OrderBackend
-from bot.policy import OUT_OF_SCOPE, SMALLTALK, Action, Thresholds, Turn, decide
+from bot.policy import (
+    NLU_INPUT_LIMIT,
+    SMALLTALK,
+    Action,
+    Thresholds,
+    Turn,
+    decide,
+    is_confident,
+)
 from bot.replies import Replies
 from bot.routers.customer.callback import start_callback_flow
 from bot.routers.customer.handoff import hand_off
@@ -39,7 +47,6 @@ from storage.models import Customer
 
 LONG_MESSAGE = 1000
 QUESTION_LOG_LIMIT = 200  # unanswered questions are kept for the KB-gaps report
-NLU_INPUT_LIMIT = 1000  # the start of a huge message carries its question
 
 
 def article_html(t: Texts, article: Article) -> str:
@@ -120,7 +127,7 @@ async def answer_question(
     confidence = float(parsed["intent"]["confidence"])
     memory: dict[str, Any] = await state.get_data()
     now = clock.now()
-    confident = confidence >= settings.policy.confident and intent not in OUT_OF_SCOPE
+    confident = is_confident(intent, confidence, settings.policy.confident)
     matches = kb.index.search(text, customer.language, limit=max(3, settings.kb.suggestions))
     decision = decide(
         Turn(

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from nlu.data import TrainingData, load
+from nlu.embeddings import load_embeddings
 from nlu.engine import EmbeddedEngine
 from nlu.evaluate import Prediction, is_oos, predict_all, report, threshold_for_oos_recall
 
@@ -75,10 +76,16 @@ def run(name: str, folder: Path) -> None:
     engine = EmbeddedEngine.train(train)
     seconds = time.perf_counter() - start
     ours = predict_all(engine.parse, texts, truths)
+    start = time.perf_counter()
+    dense = EmbeddedEngine.train(train, embeddings=load_embeddings())
+    dense_seconds = time.perf_counter() - start  # the vectors' one-time load included, once
+    with_vectors = predict_all(dense.parse, texts, truths)
+    engines = {"embedded engine": engine, "+ embeddings": dense}
 
     for label, predictions, train_seconds in (
         ("tfidf+svm baseline", base, base_seconds),
         ("embedded engine", ours, seconds),
+        ("+ embeddings", with_vectors, dense_seconds),
     ):
         r = report(predictions, 0.0)
         accuracy = r["in_scope_accuracy"] if has_oos else r["accuracy"]
@@ -93,10 +100,12 @@ def run(name: str, folder: Path) -> None:
             print(
                 f"{'':20} threshold rejecting >=80% OOS (chosen on test): {on_test:.3f} -> in-scope accuracy {acc:.4f}, OOS recall {recall:.3f}"
             )
-            if label == "embedded engine":
+            if label in engines:
                 val = load(folder / "val.csv")
                 val_predictions = predict_all(
-                    engine.parse, [e.text for e in val.examples], [e.intent for e in val.examples]
+                    engines[label].parse,
+                    [e.text for e in val.examples],
+                    [e.intent for e in val.examples],
                 )
                 on_val = threshold_for_oos_recall(val_predictions, 0.8)
                 acc, recall = at_oos_recall(predictions, on_val)

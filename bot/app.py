@@ -60,6 +60,7 @@ from kb.model import KBError
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, KeywordRule, Path3
 from nlu.data import DataError
+from nlu.embeddings import load_embeddings
 from nlu.rasa_client import RasaClient
 from nlu.service import NLU, training_dir
 from stats.report import WeeklyReporter
@@ -315,11 +316,12 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         if settings.nlu_backend == "rasa"
         else None
     )
+    embeddings = load_embeddings() if settings.nlu_embeddings else None
     try:
-        nlu = NLU.build(training_dir(settings.nlu_dir), rasa=rasa)
+        nlu = NLU.build(training_dir(settings.nlu_dir), rasa=rasa, embeddings=embeddings)
     except (DataError, ValueError) as exc:
         raise StartupError(f"{settings.label('nlu_dir')}: {exc}") from exc
-    kb = KnowledgeBaseService(settings.kb_dir, set(nlu.engine.intents))
+    kb = KnowledgeBaseService(settings.kb_dir, set(nlu.engine.intents), embeddings)
     try:
         kb.load()
     except KBError as exc:

@@ -50,7 +50,9 @@ class KBSettings(BaseModel):
     # Relevance (0-100, kb.search) for an article to answer on the question's words alone.
     match_threshold: float = Field(default=55.0, ge=0, le=100)
     # Articles at least this relevant (but below match_threshold) are offered as suggestions.
-    suggest_threshold: float = Field(default=30.0, ge=0, le=100)
+    # (20 is set for the default with embeddings; without them unrelated questions score
+    # higher, and 30 keeps their suggestions out.)
+    suggest_threshold: float = Field(default=20.0, ge=0, le=100)
     # How many "did you mean" suggestions to show when nothing matches well enough.
     suggestions: int = Field(default=3, ge=0, le=10)
     # Seconds between checks of the KB files for changes (0 turns the watcher off).
@@ -374,6 +376,10 @@ class Settings(BaseSettings):
     )
     nlu_backend: Literal["embedded", "rasa"] = Field(
         default="embedded", description="embedded (no server) or rasa"
+    )
+    nlu_embeddings: bool = Field(
+        default=True,
+        description="pretrained word vectors beside TF-IDF for intents and KB search",
     )
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="the Rasa server")
     rasa_timeout: float = Field(

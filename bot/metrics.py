@@ -9,6 +9,7 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
+from aiogram.types.update import UpdateTypeLookupError
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -58,7 +59,7 @@ class Metrics(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        kind = (event.event_type if isinstance(event, Update) else None) or "unknown"
+        kind = _kind(event)
         started = time.perf_counter()
         outcome = "error"
         try:
@@ -138,3 +139,13 @@ def _counter(
     for values, value in samples:
         family.add_metric([values[k] for k in labels], value)
     return family
+
+
+def _kind(event: TelegramObject) -> str:
+    """The update's type, or "unknown" for one of a type this aiogram does not know."""
+    if not isinstance(event, Update):
+        return "unknown"
+    try:
+        return event.event_type or "unknown"
+    except UpdateTypeLookupError:
+        return "unknown"

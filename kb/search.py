@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csc_matrix
 
 from kb.model import Article, KnowledgeBase
+from nlu.embeddings import SentenceEmbeddings
 from nlu.features import chars, normalise, stem, stems, words
 
 # Matching against very long messages only slows the scorer down without helping it.
@@ -47,6 +48,10 @@ FUNCTION_WORDS = frozenset(
 FUNCTION_TERMS = FUNCTION_WORDS | {stem(w) for w in FUNCTION_WORDS}
 # What a term made only of function words ("есть ли") weighs against a content word's weight.
 FUNCTION_WEIGHT = 0.3
+# Dense sentence vectors (nlu.embeddings), when installed: their share of the similarity, and
+# the cosine below which two mean-pooled sentences have nothing in common.
+DENSE_SHARE = 0.3
+DENSE_FLOOR = 0.4
 # (analyzer, weight): stems carry the meaning, whole words the exact phrasing, character
 # n-grams typos and word forms the stemmer misses.
 BLOCKS: list[tuple[Callable[[list[str]], list[str]], float]] = [
@@ -150,17 +155,37 @@ class _Block:
         return result
 
 
+def _unit_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    result: NDArray[np.float32] = vectors / norms
+    return result
+
+
 class _LanguageIndex:
-    def __init__(self, phrases: list[tuple[str, Article, float]]) -> None:
+    def __init__(
+        self, phrases: list[tuple[str, Article, float]], embeddings: SentenceEmbeddings | None
+    ) -> None:
         self.articles = [article for _, article, _ in phrases]
         self.weights = np.array([weight for _, _, weight in phrases], dtype=np.float32)
         docs = [normalise(text) for text, _, _ in phrases]
         self.blocks = [(_Block(analyzer, docs), weight) for analyzer, weight in BLOCKS]
+        self.embeddings = embeddings
+        self.dense = (
+            _unit_rows(embeddings.encode([text for text, _, _ in phrases]))
+            if embeddings is not None
+            else None
+        )
 
-    def scores(self, tokens: list[str]) -> NDArray[np.float32]:
+    def scores(self, query: str, tokens: list[str]) -> NDArray[np.float32]:
         total = np.zeros(len(self.articles), dtype=np.float32)
         for block, weight in self.blocks:
             total += weight * block.similarity(tokens)
+        if self.embeddings is not None and self.dense is not None:
+            vector = _unit_rows(self.embeddings.encode([query]))[0]
+            cosine = self.dense @ vector
+            dense = np.clip((cosine - DENSE_FLOOR) / (1 - DENSE_FLOOR), 0, 1)
+            total = (1 - DENSE_SHARE) * total + DENSE_SHARE * dense
         information = self.blocks[0][0].information(tokens)
         result: NDArray[np.float32] = total * self.weights * (100 * information)
         return result
@@ -169,7 +194,7 @@ class _LanguageIndex:
 class KBIndex:
     """Precomputed phrases per language; rebuilt whenever the KB is (re)loaded."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, embeddings: SentenceEmbeddings | None = None) -> None:
         self.kb = kb
         phrases: dict[str, list[tuple[str, Article, float]]] = {}
         for article in kb.articles:
@@ -179,7 +204,9 @@ class KBIndex:
             for phrase in body_phrases(article.body):
                 bucket.append((phrase, article, BODY_WEIGHT))
         self._languages = {
-            language: _LanguageIndex(bucket) for language, bucket in phrases.items() if bucket
+            language: _LanguageIndex(bucket, embeddings)
+            for language, bucket in phrases.items()
+            if bucket
         }
 
     def search(self, query: str, language: str, limit: int = 3) -> list[Match]:
@@ -188,7 +215,7 @@ class KBIndex:
         tokens = normalise(query[:MAX_QUERY])
         if index is None or not tokens:
             return []
-        scores = index.scores(tokens)
+        scores = index.scores(query[:MAX_QUERY], tokens)
         best: dict[str, Match] = {}
         for position in np.argsort(-scores):
             score = float(scores[position])

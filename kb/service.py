@@ -12,6 +12,7 @@ from pathlib import Path
 from kb.loader import load_dir
 from kb.model import KBError, Problem
 from kb.search import KBIndex
+from nlu.embeddings import SentenceEmbeddings
 
 Fingerprint = tuple[tuple[str, int, int], ...]
 
@@ -25,9 +26,15 @@ class ReloadResult:
 
 
 class KnowledgeBaseService:
-    def __init__(self, directory: Path, known_intents: set[str] | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        known_intents: set[str] | None = None,
+        embeddings: SentenceEmbeddings | None = None,
+    ) -> None:
         self.directory = directory
         self.known_intents = known_intents
+        self.embeddings = embeddings
         self._index: KBIndex | None = None
         self._seen: Fingerprint | None = None  # the files as of the last attempt, good or bad
 
@@ -45,7 +52,7 @@ class KnowledgeBaseService:
     def load(self) -> KBIndex:
         """(Re)load from disk; on error the previous index stays in place and KBError is raised."""
         self._seen = self.fingerprint() if self.directory.is_dir() else None
-        index = KBIndex(load_dir(self.directory, self.known_intents))
+        index = KBIndex(load_dir(self.directory, self.known_intents), self.embeddings)
         self._index = index
         return index
 

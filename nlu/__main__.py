@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nlu.data import DataError, load
+from nlu.embeddings import load_embeddings
 from nlu.engine import EmbeddedEngine
 from nlu.evaluate import (
     Prediction,
@@ -63,7 +64,8 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
     train_seconds = 0.0  # Rasa: the server trained its own model beforehand
     if args.backend == "embedded":
         start = time.perf_counter()
-        engine = EmbeddedEngine.train(load(Path(args.train)))
+        embeddings = None if args.no_embeddings else load_embeddings()
+        engine = EmbeddedEngine.train(load(Path(args.train)), embeddings=embeddings)
         train_seconds = time.perf_counter() - start
 
     def predict(path: str) -> list[Prediction]:
@@ -116,6 +118,11 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=0.8,
         help="with --calibrate: the share of out-of-scope questions the threshold must reject",
+    )
+    ev.add_argument(
+        "--no-embeddings",
+        action="store_true",
+        help="the embedded engine on TF-IDF alone (as the bot with NLU_EMBEDDINGS=false)",
     )
     ev.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)

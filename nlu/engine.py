@@ -19,10 +19,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from nlu.data import TrainingData
+from nlu.embeddings import SentenceEmbeddings
 from nlu.features import BLOCKS, normalise
 
 FALLBACK_INTENT = "nlu_fallback"
 RANKING_LENGTH = 10
+DENSE_WEIGHT = 1.0  # the sentence vector's norm beside the three unit-norm TF-IDF blocks
 
 
 @dataclass(slots=True)
@@ -31,6 +33,19 @@ class _Block:
     vocabulary: dict[str, int]
     idf: NDArray[np.float32]
     offset: int
+
+
+@dataclass(slots=True)
+class _Dense:
+    """The sentence-vector columns of the model and their share of the SVM's weights."""
+
+    embeddings: SentenceEmbeddings
+    weight: float
+    coef: NDArray[np.float32]  # (dim, n_intents)
+
+    def scores(self, text: str) -> NDArray[np.float32]:
+        result: NDArray[np.float32] = (self.embeddings.encode([text])[0] * self.weight) @ self.coef
+        return result
 
 
 def neutral_result(text: str) -> dict[str, Any]:
@@ -83,19 +98,27 @@ class EmbeddedEngine:
         intents: list[str],
         entities: RegexEntities,
         temperature: float,
+        dense: _Dense | None = None,
     ) -> None:
         self._blocks = blocks
         self._weights = weights  # (n_features, n_intents), row-gathered per message
         self._bias = bias
+        self._dense = dense
         self.intents = intents
         self._entities = entities
         self._temperature = temperature
 
     @classmethod
     def train(
-        cls, data: TrainingData, *, c: float = 0.5, temperature: float = 0.2
+        cls,
+        data: TrainingData,
+        *,
+        c: float = 0.5,
+        temperature: float = 0.2,
+        embeddings: SentenceEmbeddings | None = None,
+        dense_weight: float = DENSE_WEIGHT,
     ) -> EmbeddedEngine:
-        from scipy.sparse import hstack
+        from scipy.sparse import csr_matrix, hstack
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
@@ -114,15 +137,23 @@ class EmbeddedEngine:
             vocabulary = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
             blocks.append(_Block(analyzer, vocabulary, vectorizer.idf_.astype(np.float32), offset))
             offset += len(vocabulary)
+        if embeddings is not None:
+            matrices.append(
+                csr_matrix(embeddings.encode([e.text for e in data.examples]) * dense_weight)
+            )
         features = hstack(matrices).tocsr()
         svm = LinearSVC(C=c, random_state=0).fit(features, labels)
         coef = np.asarray(svm.coef_, dtype=np.float32)
         bias = np.asarray(svm.intercept_, dtype=np.float32)
         if coef.shape[0] == 1:  # binary problems come back as one row
             coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
+        dense = None
+        if embeddings is not None:
+            dense = _Dense(embeddings, dense_weight, np.ascontiguousarray(coef[:, offset:].T))
+            coef = coef[:, :offset]
         weights = np.ascontiguousarray(coef.T)
         intents = [str(label) for label in svm.classes_]
-        return cls(blocks, weights, bias, intents, RegexEntities(data.regexes), temperature)
+        return cls(blocks, weights, bias, intents, RegexEntities(data.regexes), temperature, dense)
 
     def _features(self, tokens: list[str]) -> tuple[list[int], list[float]]:
         indices: list[int] = []
@@ -148,6 +179,8 @@ class EmbeddedEngine:
             return None
         vector = np.asarray(values, dtype=np.float32)
         result: NDArray[np.float32] = vector @ self._weights[indices] + self._bias
+        if self._dense is not None:
+            result += self._dense.scores(text)
         return result
 
     def parse(self, text: str) -> dict[str, Any]:

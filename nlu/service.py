@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nlu.data import load
+from nlu.embeddings import SentenceEmbeddings
 from nlu.engine import FALLBACK_INTENT, EmbeddedEngine
 from nlu.rasa_client import RasaClient
 
@@ -32,8 +33,13 @@ class NLU:
         self.not_understood = 0  # the fallback intent or out_of_scope
 
     @classmethod
-    def build(cls, data_dir: Path = DATA_DIR, rasa: RasaClient | None = None) -> NLU:
-        return cls(EmbeddedEngine.train(load(data_dir)), rasa)
+    def build(
+        cls,
+        data_dir: Path = DATA_DIR,
+        rasa: RasaClient | None = None,
+        embeddings: SentenceEmbeddings | None = None,
+    ) -> NLU:
+        return cls(EmbeddedEngine.train(load(data_dir), embeddings=embeddings), rasa)
 
     async def parse(self, text: str) -> dict[str, Any]:
         result = await self._parse(text)

@@ -45,15 +45,17 @@ async def test_a_teams_own_faq_answers_its_customers_questions(
     assert len(buttons(answer)) == 2  # 👍 / 👎
 
 
-async def test_a_close_but_unsure_question_offers_the_right_article_first(
+async def test_a_question_in_other_words_gets_the_right_article(
     bank: RunningBot, make_customer: Callable[..., Customer]
 ) -> None:
     alice = make_customer(language_code="ru")
     alice.send("у меня украли кошелёк с картой, что делать?")
-    offer = await alice.receives(where=lambda m: bool(buttons(m)))
-    assert buttons(offer)[0] == "Как заблокировать карту"
-    alice.press("Как заблокировать карту", offer)
-    await alice.receives("Заблокируйте карту в приложении")
+    reply = await alice.receives(where=lambda m: bool(buttons(m)))
+    if "Заблокируйте карту в приложении" not in reply["text"]:
+        # Not sure enough to answer: then the article is the first suggestion.
+        assert buttons(reply)[0] == "Как заблокировать карту"
+        alice.press("Как заблокировать карту", reply)
+        await alice.receives("Заблокируйте карту в приложении")
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ class SentenceEmbeddings:
             rows = [i for i, words in enumerate(latin) if words]
             if rows:
                 vectors = self._english.embed([latin[i] for i in rows])
-                out[rows, : self._en_dim] = _unit(vectors)
+                out[rows, : self._en_dim] = unit_rows(vectors)
         if self._russian is not None:
             for i, text in enumerate(texts):
                 ids = [
@@ -67,7 +67,8 @@ class SentenceEmbeddings:
         return out
 
 
-def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+def unit_rows(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Each row scaled to length 1 (rows of zeros stay zeros)."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     result: NDArray[np.float32] = (vectors / norms).astype(np.float32)

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.kb_policy import NEW, SPARSE, Tally  # noqa: E402
-from bot.policy import Thresholds, Turn, decide  # noqa: E402
+from bench.kb_policy import NEW, SPARSE, Tally, answer  # noqa: E402
+from bot.policy import Thresholds  # noqa: E402
 from kb.importer import import_faq  # noqa: E402
 from kb.loader import load_dir  # noqa: E402
 from kb.search import KBIndex  # noqa: E402
@@ -61,19 +61,7 @@ def run(design: str, embeddings: SentenceEmbeddings | None, thresholds: Threshol
     started = time.perf_counter()
     questions = cases(titles)
     for question, right in questions:
-        parsed = engine.parse(question)
-        intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
-        decision = decide(
-            Turn(
-                intent, confidence, index.search(question, "en", 3), kb.all_for_intent(intent, "en")
-            ),
-            thresholds,
-        )
-        tally.add(
-            right,
-            decision.article.id if decision.article else None,
-            [a.id for a in decision.suggestions],
-        )
+        tally.add(right, *answer(engine.parse(question), question, "en", kb, index, thresholds))
     per = (time.perf_counter() - started) / len(questions) * 1000
     return (
         tally.row(f"COVID FAQ ({len(kb.articles)} articles)", design)

@@ -21,6 +21,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -131,6 +132,23 @@ class Tally:
         )
 
 
+def answer(
+    parsed: dict[str, Any],
+    question: str,
+    language: str,
+    kb: KnowledgeBase,
+    index: KBIndex,
+    thresholds: Thresholds,
+) -> tuple[str | None, list[str]]:
+    """What the bot does with a parsed question: the article it answers, the ones it suggests."""
+    intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
+    matches = index.search(question, language, 3)
+    turn = Turn(intent, confidence, matches, kb.all_for_intent(intent, language))
+    decision = decide(turn, thresholds)
+    article = decision.article.id if decision.article else None
+    return article, [a.id for a in decision.suggestions]
+
+
 class FuzzyBaseline:
     """The previous design, kept here to be measured against."""
 
@@ -197,22 +215,7 @@ async def run(name: str, directory: Path, cases: list[Case], nlu: NLU, dense_nlu
     for language, question, right in cases:
         for (_, parser, index, thresholds), tally in zip(designs, new, strict=True):
             parsed = await parser.parse(question)
-            intent = str(parsed["intent"]["name"])
-            confidence = float(parsed["intent"]["confidence"])
-            decision = decide(
-                Turn(
-                    intent,
-                    confidence,
-                    index.search(question, language, 3),
-                    kb.all_for_intent(intent, language),
-                ),
-                thresholds,
-            )
-            tally.add(
-                right,
-                decision.article.id if decision.article else None,
-                [a.id for a in decision.suggestions],
-            )
+            tally.add(right, *answer(parsed, question, language, kb, index, thresholds))
         parsed = await nlu.parse(question)
         intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
         old.add(right, *baseline.decide(intent, confidence, question, language))

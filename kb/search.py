@@ -159,6 +159,20 @@ class _Block:
         return result
 
 
+class _Vectors:
+    """The phrases' sentence vectors: their cosine with a question, rescaled from the floor."""
+
+    def __init__(self, embeddings: SentenceEmbeddings, phrases: list[str]) -> None:
+        self.embeddings = embeddings
+        # (phrases, dim) unit rows: a 1,000-article KB's 17,000 phrases take 38 MB.
+        self.rows = unit_rows(embeddings.encode(phrases))
+
+    def similarity(self, query: str) -> NDArray[np.float32]:
+        cosine = self.rows @ unit_rows(self.embeddings.encode([query]))[0]
+        result: NDArray[np.float32] = np.clip((cosine - DENSE_FLOOR) / (1 - DENSE_FLOOR), 0, 1)
+        return result
+
+
 class _LanguageIndex:
     def __init__(
         self, phrases: list[tuple[str, Article, float]], embeddings: SentenceEmbeddings | None
@@ -167,10 +181,8 @@ class _LanguageIndex:
         self.weights = np.array([weight for _, _, weight in phrases], dtype=np.float32)
         docs = [normalise(text) for text, _, _ in phrases]
         self.blocks = [(_Block(analyzer, docs), weight) for analyzer, weight in BLOCKS]
-        self.embeddings = embeddings
-        # (phrases, dim) unit rows: a 1,000-article KB's 17,000 phrases take 38 MB.
-        self.dense = (
-            unit_rows(embeddings.encode([text for text, _, _ in phrases]))
+        self.vectors = (
+            _Vectors(embeddings, [text for text, _, _ in phrases])
             if embeddings is not None
             else None
         )
@@ -179,11 +191,8 @@ class _LanguageIndex:
         total = np.zeros(len(self.articles), dtype=np.float32)
         for block, weight in self.blocks:
             total += weight * block.similarity(tokens)
-        if self.embeddings is not None and self.dense is not None:
-            vector = unit_rows(self.embeddings.encode([query]))[0]
-            cosine = self.dense @ vector
-            dense = np.clip((cosine - DENSE_FLOOR) / (1 - DENSE_FLOOR), 0, 1)
-            total = (1 - DENSE_SHARE) * total + DENSE_SHARE * dense
+        if self.vectors is not None:
+            total = (1 - DENSE_SHARE) * total + DENSE_SHARE * self.vectors.similarity(query)
         information = self.blocks[0][0].information(tokens)
         result: NDArray[np.float32] = total * self.weights * (100 * information)
         return result

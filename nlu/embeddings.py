@@ -109,6 +109,6 @@ def load_embeddings() -> SentenceEmbeddings | None:
     """The installed embeddings (cached for the process), or None when neither is installed."""
     english, russian = _load_english(), _load_russian()
     if english is None and russian is None:
-        log.info("no pretrained embeddings installed: the NLU uses TF-IDF features only")
+        log.warning("no pretrained embeddings installed: the NLU uses TF-IDF features only")
         return None
     return SentenceEmbeddings(english, russian)

@@ -37,14 +37,14 @@ class _Block:
 
 @dataclass(slots=True)
 class _Dense:
-    """The sentence-vector columns of the model and their share of the SVM's weights."""
+    """The sentence-vector columns of the model: their share of the SVM's weights, with the
+    columns' scale folded in."""
 
     embeddings: SentenceEmbeddings
-    weight: float
     coef: NDArray[np.float32]  # (dim, n_intents)
 
     def scores(self, text: str) -> NDArray[np.float32]:
-        result: NDArray[np.float32] = (self.embeddings.encode([text])[0] * self.weight) @ self.coef
+        result: NDArray[np.float32] = self.embeddings.encode([text])[0] @ self.coef
         return result
 
 
@@ -149,7 +149,7 @@ class EmbeddedEngine:
             coef, bias = np.vstack([-coef, coef]), np.concatenate([-bias, bias])
         dense = None
         if embeddings is not None:
-            dense = _Dense(embeddings, dense_weight, np.ascontiguousarray(coef[:, offset:].T))
+            dense = _Dense(embeddings, np.ascontiguousarray(coef[:, offset:].T * dense_weight))
             coef = coef[:, :offset]
         weights = np.ascontiguousarray(coef.T)
         intents = [str(label) for label in svm.classes_]

@@ -1,11 +1,14 @@
 """Log every message the bot sends, at the one place all Bot API calls pass through.
 
 Handlers never have to remember to log: a request middleware on the bot's session records
-each sent or copied message in its own short transaction.
+each sent or copied message in its own short transaction. The message did reach Telegram, so
+while the database is away the log row waits for it (the caller with it: an outbox lane must
+not take its next message before this one counts as sent, nor send this one again).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -20,13 +23,14 @@ from aiogram.types import Message, MessageId
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.middlewares.db import current_customer_update
 from common.clock import Clock
 from common.content import content_type, text_of
 from storage import customers, messages, tickets
 from storage.models import Direction, Ticket
+from storage.outage import is_outage
 
 log = logging.getLogger(__name__)
+RETRY_MIN, RETRY_MAX = 0.5, 30.0  # seconds between attempts while the database is away
 
 
 class OutboundLogger(BaseRequestMiddleware):
@@ -41,51 +45,50 @@ class OutboundLogger(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Any:
         result: Any = await make_request(bot, method)
-        try:
-            if isinstance(result, Message):
-                await self._record_message(result)
-            elif isinstance(method, CopyMessage) and isinstance(result, MessageId):
+        pause = RETRY_MIN
+        while True:
+            try:
+                await self._log(method, result)
+            except Exception as exc:
+                if is_outage(exc):
+                    log.warning(
+                        "outbound %s not logged yet (%s); again in %.1fs",
+                        type(method).__name__,
+                        type(exc).__name__,
+                        pause,
+                    )
+                    await asyncio.sleep(pause)
+                    pause = min(RETRY_MAX, pause * 2)
+                    continue
+                if not isinstance(exc, SQLAlchemyError):
+                    raise
+                # Failing the send now would make callers send it again.
+                log.exception("could not log outbound %s", type(method).__name__)
+            return result
+
+    async def _log(self, method: TelegramMethod[Any], result: Any) -> None:
+        if isinstance(result, Message):
+            await self._record_message(result)
+        elif isinstance(method, CopyMessage) and isinstance(result, MessageId):
+            await self._record_copy(
+                method.chat_id,
+                method.from_chat_id,
+                method.message_id,
+                method.message_thread_id,
+                result,
+            )
+        elif isinstance(method, CopyMessages) and isinstance(result, list):
+            # Telegram copies an album in ascending id order and answers in the same order.
+            for source_id, copied in zip(sorted(method.message_ids), result, strict=False):
                 await self._record_copy(
                     method.chat_id,
                     method.from_chat_id,
-                    method.message_id,
+                    source_id,
                     method.message_thread_id,
-                    result,
+                    copied,
                 )
-            elif isinstance(method, CopyMessages) and isinstance(result, list):
-                # Telegram copies an album in ascending id order and answers in the same order.
-                for source_id, copied in zip(sorted(method.message_ids), result, strict=False):
-                    await self._record_copy(
-                        method.chat_id,
-                        method.from_chat_id,
-                        source_id,
-                        method.message_thread_id,
-                        copied,
-                    )
-        except SQLAlchemyError:
-            # The message did reach Telegram; failing the send now would make callers retry it.
-            log.exception("could not log outbound %s", type(method).__name__)
-        return result
 
     async def _record_message(self, sent: Message) -> None:
-        update_session = current_customer_update()
-        if update_session is not None and sent.chat.type == "private":
-            # A reply in a customer's update: logged with the update's own final commit.
-            now = self.clock.now()
-            messages.record_to_customer_later(
-                update_session,
-                messages.new(
-                    chat_id=sent.chat.id,
-                    telegram_message_id=sent.message_id,
-                    direction=Direction.OUT,
-                    content_type=content_type(sent),
-                    text=text_of(sent),
-                    sent_at=now,
-                    logged_at=now,
-                    thread_id=sent.message_thread_id,
-                ),
-            )
-            return
         await self._record(
             chat_id=sent.chat.id,
             message_id=sent.message_id,

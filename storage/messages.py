@@ -6,28 +6,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Executable
 
-from storage.models import Customer, Direction, Message, Ticket, TicketStatus
+from storage.models import Direction, Message
 from storage.pending import defer
 from storage.upsert import insert_or_ignore, insert_or_ignore_statement, table_of
 
 _TABLE = table_of(Message)
-_CUSTOMER_OF_CHAT = (
-    select(Customer.id).where(Customer.telegram_id == bindparam("private_chat")).scalar_subquery()
-)
-_OPEN_TICKET_OF_CHAT = (
-    select(Ticket.id)
-    .where(Ticket.customer_id == _CUSTOMER_OF_CHAT, Ticket.status != TicketStatus.CLOSED)
-    .order_by(Ticket.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
-_TO_CUSTOMER: dict[str, Executable] = {}  # by dialect, built once
-
-
 Row = dict[str, Any]  # a message row's columns (see `new`): cheaper than an ORM object
 
 
@@ -40,21 +26,6 @@ def record_later(session: AsyncSession, row: Row) -> None:
     """`record` at the session's next commit (storage.pending); a row already logged (an
     update redelivered) is left as it is."""
     defer(session, insert_or_ignore_statement(session.get_bind().dialect.name, _TABLE), row)
-
-
-def record_to_customer_later(session: AsyncSession, row: Row) -> None:
-    """Log a message the bot sent to a customer's private chat at the session's next commit
-    (storage.pending), stamped then with the customer and their open ticket."""
-    dialect = session.get_bind().dialect.name
-    statement = _TO_CUSTOMER.get(dialect)
-    if statement is None:
-        statement = insert_or_ignore_statement(dialect, _TABLE).values(
-            customer_id=_CUSTOMER_OF_CHAT, ticket_id=_OPEN_TICKET_OF_CHAT
-        )
-        _TO_CUSTOMER[dialect] = statement
-    values = {k: v for k, v in row.items() if k not in ("customer_id", "ticket_id")}
-    values["private_chat"] = row["chat_id"]
-    defer(session, statement, values)
 
 
 def new(

@@ -22,6 +22,7 @@ SUITES = {
     "rasa": "the real Rasa server (first run installs ~2.7 GB and trains, ~6 min)",
     "redis": "a real redis-server (started and stopped by the tests)",
     "browser": "the sandbox page in a real browser (Debian's chromium, playwright)",
+    "outage": "the database really failing: SQLite's file refused, PostgreSQL stopped",
 }
 
 _ENABLED = pytest.StashKey[set[str]]()
@@ -89,10 +90,22 @@ def browser_unavailable() -> str | None:
     return None
 
 
+def outage_unavailable() -> str | None:
+    from tests.postgres import postgres_bin
+
+    if postgres_bin() is None:
+        return (
+            "no PostgreSQL server binaries: install them (Debian: apt-get install postgresql) "
+            "or set PG_BIN=/path/to/bin"
+        )
+    return None
+
+
 UNAVAILABLE = {
     "rasa": rasa_unavailable,
     "redis": redis_unavailable,
     "browser": browser_unavailable,
+    "outage": outage_unavailable,
 }
 
 

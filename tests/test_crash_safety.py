@@ -9,8 +9,6 @@ are counted and reported, and nothing else may be duplicated.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
+from tests.bot_process import BotProcess
 from tests.test_entrypoint import bot_env
 
 pytestmark = pytest.mark.slow
@@ -26,37 +25,6 @@ pytestmark = pytest.mark.slow
 CUSTOMERS = 8
 BURSTS = 12  # one SIGKILL per burst
 CONCURRENCY = 4  # updates the bot handles at once
-
-
-class BotProcess:
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.env, self.cwd = env, cwd
-        self.process: asyncio.subprocess.Process | None = None
-        self.starts = 0
-
-    async def start(self) -> None:
-        log = (self.cwd / f"bot-{self.starts}.log").open("wb")
-        self.starts += 1
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.cwd, env=self.env, stdout=log, stderr=log
-        )
-        log.close()
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no shutdown code runs
-        await self.process.wait()
-
-    async def stop(self) -> int:
-        assert self.process is not None
-        if self.process.returncode is None:
-            self.process.terminate()
-        return await asyncio.wait_for(self.process.wait(), 30)
-
-    def logs(self) -> str:
-        return "\n".join(
-            (self.cwd / f"bot-{i}.log").read_text(errors="replace") for i in range(self.starts)
-        )
 
 
 async def test_sigkill_loses_no_customer_message_and_no_operator_reply(
@@ -138,8 +106,7 @@ async def test_sigkill_loses_no_customer_message_and_no_operator_reply(
             raise AssertionError(f"lost: {missing}") from None
         assert await bot.stop() == 0
     finally:
-        if bot.process is not None and bot.process.returncode is None:
-            await bot.kill()
+        await bot.close()
 
     duplicates = 0
     repeated: list[str] = []

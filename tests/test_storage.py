@@ -174,7 +174,7 @@ async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
         customer_id = (await customers.upsert(session, profile(), NOW)).id
         await session.commit()
         events.log_later(session, "kb_answer", NOW, customer_id=customer_id, article="delivery")
-        messages.record_to_customer_later(
+        messages.record_later(
             session,
             messages.new(
                 chat_id=42,
@@ -184,6 +184,7 @@ async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
                 text="Доставка",
                 sent_at=NOW,
                 logged_at=NOW,
+                customer_id=customer_id,
             ),
         )
         assert pending(session) == 2
@@ -211,8 +212,7 @@ async def test_deferred_writes_land_at_commit_and_outlive_a_rollback(
         [answer] = await events.of_type(session, "kb_answer")
         assert answer.customer_id == customer_id and answer.data == {"article": "delivery"}
         [reply] = await messages.for_chat(session, 42)
-        # Stamped at commit with the customer whose private chat it went to.
-        assert (reply.customer_id, reply.ticket_id, reply.text) == (customer_id, None, "Доставка")
+        assert (reply.customer_id, reply.text) == (customer_id, "Доставка")
 
 
 async def test_a_contact_continues_within_the_gap_and_is_classified_once(

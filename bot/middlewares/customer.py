@@ -11,7 +11,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Message, TelegramObject, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.middlewares.db import Lookups, in_customer_update
+from bot.middlewares.db import Lookups
 from common.clock import Clock
 from common.content import inbound_rows
 from common.i18n import Translator, pick_language
@@ -90,4 +90,4 @@ class CustomerContextMiddleware(BaseMiddleware):
         await pending.commit_holding(session)
         data["customer"] = customer
         data["t"] = self.translator.texts(customer.language)
-        return await in_customer_update(session, handler, event, data)
+        return await handler(event, data)

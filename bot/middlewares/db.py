@@ -24,39 +24,12 @@ class Lookups:
     customers: dict[int, tuple[Customer | None, Ticket | None]] = field(default_factory=dict)
 
 
-# The session of the customer update being handled, while its handler runs: the bot's replies
-# to that customer are logged in it, at its final commit (storage.pending), not each in a
-# transaction of its own.
-customer_update: ContextVar[AsyncSession | None] = ContextVar("customer_update", default=None)
-_HANDLING = "frontline.handling"
 # The session of any update being handled (bot.fsm_storage writes dialog state in it).
 update_session: ContextVar[AsyncSession | None] = ContextVar("update_session", default=None)
 
 
 def current_update_session() -> AsyncSession | None:
     return update_session.get()
-
-
-async def in_customer_update(
-    session: AsyncSession,
-    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-    event: TelegramObject,
-    data: dict[str, Any],
-) -> Any:
-    token = customer_update.set(session)
-    session.info[_HANDLING] = True
-    try:
-        return await handler(event, data)
-    finally:
-        session.info.pop(_HANDLING, None)
-        customer_update.reset(token)
-
-
-def current_customer_update() -> AsyncSession | None:
-    """The customer update's session, unless its handler has returned (a task it started
-    outlives it with a copy of the context)."""
-    session = customer_update.get()
-    return session if session is not None and session.info.get(_HANDLING) else None
 
 
 class DbSessionMiddleware(BaseMiddleware):

@@ -79,6 +79,23 @@ class DeliveryStats:
     paced_waits: int = 0
 
 
+# A second call after a lost answer would make a second topic: the caller decides (the desk
+# records that a topic may exist, handoff.desk).
+NOT_REPEATABLE = {"CreateForumTopic"}
+
+
+def messages_in(method: TelegramMethod[Any]) -> int:
+    """How many messages a call sends: Telegram counts each message of an album (a
+    sendMediaGroup's part, each id of a copyMessages) against the budgets, not the call: an
+    album past them fails as "failed to send message #1 … Too Many Requests: retry after 8"
+    (rubenlagus/TelegramBots#1520)."""
+    for key in ("message_ids", "media"):
+        value = getattr(method, key, None)
+        if isinstance(value, list) and value:
+            return len(value)
+    return 1
+
+
 @dataclass
 class RollingWindow:
     """At most `limit` calls in any `window` seconds, as Telegram counts a group's budget.
@@ -90,17 +107,18 @@ class RollingWindow:
     window: float
     sent: deque[float] = field(default_factory=deque)
 
-    def wait_time(self, now: float, keep: int = 0, take: bool = True) -> float:
-        """Take a place if one is free with `keep` more left over (0.0), else say how long
-        until one is. With take=False only say."""
+    def wait_time(self, now: float, keep: int = 0, take: bool = True, count: int = 1) -> float:
+        """Take `count` places (an album is that many messages) if they are free with `keep`
+        more left over (0.0), else say how long until they are. With take=False only say."""
         while self.sent and now - self.sent[0] >= self.window:
             self.sent.popleft()
         allowed = self.limit - keep
-        if len(self.sent) < allowed:
+        count = max(1, min(count, allowed))
+        if len(self.sent) + count <= allowed:
             if take:
-                self.sent.append(now)
+                self.sent.extend([now] * count)
             return 0.0
-        return self.sent[len(self.sent) - allowed] + self.window - now
+        return self.sent[len(self.sent) + count - allowed - 1] + self.window - now
 
 
 @dataclass
@@ -146,8 +164,9 @@ class GroupBudget:
         priority: Priority,
         monotonic: Callable[[], float],
         sleep: Callable[[float], Awaitable[None]],
+        count: int = 1,
     ) -> int:
-        """Wait for a place and take it; returns how many times it had to wait."""
+        """Wait for `count` places and take them; returns how many times it had to wait."""
         me = (int(priority), next(self._arrivals))
         heapq.heappush(self._queue, me)
         keep = self.reserve if priority >= Priority.COSMETIC else 0
@@ -155,7 +174,7 @@ class GroupBudget:
         try:
             while True:
                 first = self._queue[0] == me
-                wait = self.window.wait_time(monotonic(), keep, take=first)
+                wait = self.window.wait_time(monotonic(), keep, take=first, count=count)
                 if first and wait <= 0:
                     return waits
                 waits += 1
@@ -215,7 +234,7 @@ class DeliveryMiddleware(BaseRequestMiddleware):
                 log.warning("%s: 429, retrying in %ss", type(method).__name__, exc.retry_after)
                 await self.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt >= self.max_attempts:
+                if attempt >= self.max_attempts or type(method).__name__ in NOT_REPEATABLE:
                     self.stats.failures += 1
                     raise
                 self.stats.retries += 1
@@ -265,14 +284,15 @@ class DeliveryMiddleware(BaseRequestMiddleware):
                 limit = max(1, int(self.group_rate_per_minute))
                 budget = self._budgets[chat_id] = GroupBudget(limit, WINDOW, self.cosmetic_reserve)
             self.stats.paced_waits += await budget.take(
-                pacing.current(), self.monotonic, self.sleep
+                pacing.current(), self.monotonic, self.sleep, messages_in(method)
             )
         elif chat_id > 0 and self.private_per_second > 0:
             await self._wait_for(self._bucket(chat_id).wait_time)
         if self.overall_per_second > 0:
             if self._overall is None:
                 self._overall = RollingWindow(self.overall_per_second, 1.0)
-            await self._wait_for(self._overall.wait_time)
+            overall = self._overall
+            await self._wait_for(lambda now: overall.wait_time(now, count=messages_in(method)))
 
     async def _wait_for(self, wait_time: Callable[[float], float]) -> None:
         while (wait := wait_time(self.monotonic())) > 0:

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,16 +168,29 @@ class Desk:
         # A topic made before the card failed (or a crash cut in) is used, not made twice.
         thread_id = None if recreated else ticket.thread_id
         name = self.topic_name(ticket, customer)
+        # An earlier attempt whose answer never came (a crash, a gateway error) may have made
+        # a topic the bot cannot find: the Bot API cannot list a group's topics.
+        maybe_left = thread_id is None and not recreated and ticket.topic_requested_at is not None
         if thread_id is None and self.forum is not False:
+            ticket.topic_requested_at = self.now()
+            await session.commit()
             try:
                 topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
                 thread_id = topic.message_thread_id
                 self.forum = True
             except TelegramBadRequest as exc:
+                ticket.topic_requested_at = None  # refused: no topic was made
+                await session.commit()
                 if "not a forum" not in exc.message.lower():
                     raise
                 log.warning("staff chat is not a forum: tickets go as reply chains")
                 self.forum = False
+            except TelegramForbiddenError:
+                ticket.topic_requested_at = None
+                await session.commit()
+                raise
+            if maybe_left:
+                log.warning("ticket %s: a topic from an unanswered attempt may be left", ticket.id)
         if thread_id != ticket.thread_id or recreated:
             ticket.thread_id = thread_id
             ticket.topic_shown = name if thread_id is not None else None
@@ -208,6 +221,13 @@ class Desk:
                 )
             except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
                 log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
+        if maybe_left and thread_id is not None:
+            await self.bot.send_message(
+                self.staff_chat_id,
+                self.staff("staff-topic-maybe-left", name=html.escape(name)),
+                message_thread_id=thread_id,
+                parse_mode="HTML",
+            )
 
     async def link_topic(self, session: AsyncSession, ticket: Ticket, thread_id: int) -> None:
         """Make an existing topic the ticket's (found by the number in its name)."""

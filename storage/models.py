@@ -95,6 +95,10 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.NEW)
     reason: Mapped[str] = mapped_column(String(32), default="asked_for_operator")
     thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # Set before createForumTopic is called, cleared when Telegram refuses it: still set with
+    # no thread_id, an attempt's outcome is unknown (a lost answer, a crash) and its topic
+    # may exist.
+    topic_requested_at: Mapped[datetime | None]
     card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     opened_at: Mapped[datetime]
     first_reply_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 from aiogram.methods import (
+    CopyMessages,
     CreateForumTopic,
     EditForumTopic,
     EditMessageText,
@@ -22,6 +23,7 @@ from aiogram.methods import (
 )
 
 from bot.delivery import DeliveryMiddleware
+from bot.sandbox.limits import Limits
 from handoff.pacing import Priority, priority
 
 
@@ -158,6 +160,22 @@ async def test_edits_and_topic_operations_share_the_groups_budget() -> None:
         await layer(transport, None, call)  # type: ignore[arg-type]
         times.append(clock.now)
     assert times[:20] == [0.0] * 20 and times[20] == 61.0  # the 21st call waits its minute
+
+
+async def test_each_message_of_an_album_spends_a_place() -> None:
+    """Telegram counts an album's messages, not the call: three places for three photos."""
+    clock = FakeTime()
+    layer = middleware(clock, group_rate_per_minute=20)
+    transport = Transport()
+    for _ in range(18):
+        await layer(transport, None, msg(chat_id=-100))  # type: ignore[arg-type]
+    album = CopyMessages(chat_id=-100, from_chat_id=42, message_ids=[1, 2, 3])
+    await layer(transport, None, album)  # type: ignore[arg-type]
+    assert clock.now == 61.0  # two places were left: it waits for the minute
+    # The emulator counts the same way: 18 calls and this album are 21 messages.
+    limits = Limits()
+    assert [limits.take(-100, 0.0) for _ in range(18)] == [0.0] * 18
+    assert limits.take(-100, 1.0, count=3) > 0 and limits.take(-100, 1.0, count=2) == 0.0
 
 
 class Sleepers:

@@ -114,12 +114,14 @@ class Call:
 
 @dataclass
 class Failure:
-    """An error to return instead of handling a matching call (e.g. an injected 429)."""
+    """An error to return instead of handling a matching call (e.g. an injected 429), or
+    after handling it (`after`: done, but the answer lost on its way back)."""
 
     method: str
     error: APIError
     times: int
     when: Callable[[JSON], bool] | None = None
+    after: bool = False
 
 
 @dataclass
@@ -325,8 +327,10 @@ class TelegramEmulator:
         retry_after: int | None = None,
         times: int = 1,
         when: Callable[[JSON], bool] | None = None,
+        after: bool = False,
     ) -> None:
-        """Make the next `times` matching calls of `method` fail like Telegram would."""
+        """Make the next `times` matching calls of `method` fail like Telegram would; with
+        `after`, once they are carried out (a gateway error on the way back)."""
         if code == 429:
             retry_after = retry_after if retry_after is not None else 1
             error = APIError(
@@ -336,7 +340,7 @@ class TelegramEmulator:
             )
         else:
             error = APIError(code, description or "Internal Server Error")
-        self.failures.append(Failure(method.lower(), error, times, when))
+        self.failures.append(Failure(method.lower(), error, times, when, after))
 
     # ----------------------------------------------------- what users do (updates)
 
@@ -497,7 +501,7 @@ class TelegramEmulator:
         call = Call(method, params)
         self.calls.append(call)
         limited = self._limited_chat(method, params) if self.limits is not None else None
-        taken: tuple[int, float] | None = None  # the budget spent: given back if it fails
+        taken: tuple[int, float, int] | None = None  # the budget spent: given back if it fails
         try:
             failure = next(
                 (
@@ -511,10 +515,12 @@ class TelegramEmulator:
                 failure.times -= 1
                 if failure.times <= 0:
                     self.failures.remove(failure)
-                raise failure.error
+                if not failure.after:
+                    raise failure.error
             if limited is not None and self.limits is not None:
                 now = self.monotonic()
-                wait = self.limits.take(limited, now)
+                count = self._messages_in(params)
+                wait = self.limits.take(limited, now, count)
                 if wait > 0:
                     retry_after = self.limits.retry_after(limited, wait)
                     raise APIError(
@@ -522,7 +528,7 @@ class TelegramEmulator:
                         f"Too Many Requests: retry after {retry_after}",
                         {"retry_after": retry_after},
                     )
-                taken = (limited, now)
+                taken = (limited, now, count)
             handler = getattr(self, f"api_{method}", None)
             if handler is not None:
                 result = await handler(params)
@@ -530,6 +536,9 @@ class TelegramEmulator:
                 result = await self._send_media(MEDIA_METHODS[method], params)
             else:
                 raise APIError(404, "Not Found")
+            if failure is not None:
+                taken = None  # it was carried out: its budget stays spent
+                raise failure.error
         except APIError as exc:
             if taken is not None and self.limits is not None:
                 self.limits.refund(*taken)
@@ -542,6 +551,15 @@ class TelegramEmulator:
         if method != "getupdates":
             self._notify()
         return web.json_response({"ok": True, "result": result})
+
+    @staticmethod
+    def _messages_in(params: JSON) -> int:
+        """An album's call sends each of its messages (copyMessages' ids, a media group)."""
+        for key in ("message_ids", "media"):
+            value = params.get(key)
+            if isinstance(value, list) and value:
+                return len(value)
+        return 1
 
     @staticmethod
     def _limited_chat(method: str, params: JSON) -> int | None:

@@ -155,6 +155,7 @@ staff-unbanned = ✅ Customer unbanned.
 staff-not-copyable = ⚠️ A "{ $kind }" message cannot be sent to the customer.
 staff-customer-not-copyable = ⚠️ The customer sent a "{ $kind }" message that cannot be shown here.
 staff-topic-recreated = ♻️ The request's topic had been deleted — created it again.
+staff-topic-maybe-left = ⚠️ Telegram did not answer an earlier attempt to open this request's topic, so it may have made one anyway: an empty topic «{ $name }» without a card is a leftover — delete it and answer here.
 staff-topic-unknown = ⚠️ This topic belongs to no request: messages here reach no customer.
 staff-topic-linked = 🔗 This topic now belongs to request #{ $ticket }: messages here reach its customer.
 staff-sla-warning = ⏰ { $minutes } min left to give the first reply on #{ $ticket }.

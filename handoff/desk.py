@@ -189,11 +189,14 @@ class Desk:
                 ticket.topic_requested_at = None
                 await session.commit()
                 raise
-            if maybe_left:
-                log.warning("ticket %s: a topic from an unanswered attempt may be left", ticket.id)
         if thread_id != ticket.thread_id or recreated:
             ticket.thread_id = thread_id
             ticket.topic_shown = name if thread_id is not None else None
+            if maybe_left and thread_id is not None:
+                log.warning("ticket %s: a topic from an unanswered attempt may be left", ticket.id)
+                # Queued with the thread id: it follows the card even if a crash comes first.
+                note = self.staff("staff-topic-maybe-left", name=html.escape(name))
+                self.say_later(session, ticket.id, note)
             await session.commit()
         text = await self.card_text(session, ticket, customer)
         keyboard = card_keyboard(self.staff, ticket)
@@ -221,13 +224,6 @@ class Desk:
                 )
             except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
                 log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
-        if maybe_left and thread_id is not None:
-            await self.bot.send_message(
-                self.staff_chat_id,
-                self.staff("staff-topic-maybe-left", name=html.escape(name)),
-                message_thread_id=thread_id,
-                parse_mode="HTML",
-            )
 
     async def link_topic(self, session: AsyncSession, ticket: Ticket, thread_id: int) -> None:
         """Make an existing topic the ticket's (found by the number in its name)."""

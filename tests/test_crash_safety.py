@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,4 +129,82 @@ async def test_sigkill_loses_no_customer_message_and_no_operator_reply(
         f"{duplicates} duplicated (in flight at a kill)"
     )
     assert bot.starts == BURSTS + 1
+    assert "Traceback" not in bot.logs()
+
+
+TICKETS = 6
+OPENING_KILLS = 3
+
+
+async def test_sigkill_while_tickets_are_being_opened_doubles_no_topic_unseen(
+    tmp_path: Path,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+    database_url: str,
+) -> None:
+    """Killed the instant Telegram has made a topic whose answer the bot has not had: the
+    Bot API cannot list topics, so the next attempt makes another. Every ticket ends with
+    one topic that has its card, and each empty leftover is named in that topic's warning."""
+    emulator.limits = None
+    emulator.latency["createforumtopic"] = 0.3  # Telegram made it; the answer is on its way
+    bot = BotProcess(
+        bot_env(
+            tmp_path,
+            BOT_TOKEN=emulator.token,
+            TELEGRAM_API_URL=emulator.base_url,
+            STAFF_CHAT_ID=str(staff.id),
+            DATABASE_URL=database_url,
+            POLLING_TIMEOUT="1",
+            DELIVERY__GROUP_RATE_PER_MINUTE="0",
+            SERVER__PORT="0",
+        ),
+        tmp_path,
+    )
+    customers = [make_customer(f"Клиент{i}") for i in range(TICKETS)]
+
+    def carded(topic: Any) -> bool:
+        return bool(staff.topic_messages(topic.thread_id))
+
+    await bot.start()
+    try:
+        for customer in customers:
+            customer.send("позовите оператора")
+        seen: set[int] = set()  # topics already caught empty (leftovers stay empty)
+
+        def in_the_making() -> list[int]:
+            return [
+                t.thread_id for t in staff.topics() if not carded(t) and t.thread_id not in seen
+            ]
+
+        for _ in range(OPENING_KILLS):
+            made = await emulator.wait_until(in_the_making, 60, "a topic in the making")
+            await bot.kill()
+            seen.update(made)
+            await bot.start()
+
+        def opened(i: int) -> list[Any]:
+            return [t for t in staff.topics() if f"Клиент{i}" in t.name and carded(t)]
+
+        def warned(leftover: Any) -> bool:
+            """The carded topic of the leftover's name says the empty one is left over."""
+            return any(
+                "лишняя" in m.get("text", "") and leftover.name in m.get("text", "")
+                for t in staff.topics()
+                if t.name == leftover.name and carded(t)
+                for m in staff.topic_messages(t.thread_id)
+            )
+
+        def settled() -> bool:
+            leftovers = [t for t in staff.topics() if not carded(t)]
+            return all(opened(i) for i in range(TICKETS)) and all(map(warned, leftovers))
+
+        await emulator.wait_until(settled, 90, "every ticket's topic, card and warnings")
+        assert await bot.stop() == 0
+    finally:
+        await bot.close()
+    leftovers = [t for t in staff.topics() if not carded(t)]
+    for i in range(TICKETS):
+        assert len(opened(i)) == 1, f"ticket of Клиент{i} has {len(opened(i))} carded topics"
+    print(f"\n{OPENING_KILLS} SIGKILLs while opening {TICKETS} tickets: {len(leftovers)} leftovers")
     assert "Traceback" not in bot.logs()

@@ -164,7 +164,7 @@ async def test_the_customer_is_answered_while_the_topic_waits_for_telegram(
     topic = await staff.new_topic(name="Алиса")
     await staff.receives_in(topic.thread_id, "12345")
     # A 502 cannot say whether Telegram made the topic first: the operators are warned.
-    card, note, copy = staff.topic_messages(topic.thread_id)
+    card, copy, note = staff.topic_messages(topic.thread_id)
     assert "Обращение #1" in card["text"] and "12345" not in card["text"]
     assert "лишняя" in note["text"]
     assert copy["text"] == "мой заказ 12345 так и не пришёл"

@@ -170,6 +170,9 @@ class TelegramEmulator:
         self.callback_answers: dict[str, JSON] = {}
         self.blocked_by: set[int] = set()
         self.failures: list[Failure] = []
+        # Seconds a method's answer takes to come back once it is carried out (by lower-case
+        # method name): the window in which a killed bot never learns what it did.
+        self.latency: dict[str, float] = {}
         self.commands: dict[str, list[JSON]] = {}
         self.webhook_url = ""
         self.webhook_secret = ""
@@ -539,6 +542,9 @@ class TelegramEmulator:
             if failure is not None:
                 taken = None  # it was carried out: its budget stays spent
                 raise failure.error
+            if self.latency.get(method):
+                self._notify()  # what it did is visible before its answer leaves
+                await asyncio.sleep(self.latency[method])
         except APIError as exc:
             if taken is not None and self.limits is not None:
                 self.limits.refund(*taken)

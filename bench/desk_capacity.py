@@ -1,7 +1,7 @@
 """Desk capacity: customers with open tickets writing, operators answering, under Telegram's limits.
 
     .venv/bin/python bench/desk_capacity.py [--customers 6] [--interval 20] [--duration 120]
-                                            [--reply-after 3] [--baseline DIR]
+                                            [--reply-after 3] [--groups 1,2,3] [--baseline DIR]
 
 The real bot (`python -m bot`, environment variables only, SQLite) polls the project's Bot API
 emulator with Telegram's flood limits enforced (bot/sandbox/limits.py: 20 calls a minute per
@@ -18,6 +18,11 @@ when the run ends, operator replies delivered, the 429s the bot received, the gr
 kind, and how long the cards and topic names took to show the final state after the last
 message. `--baseline DIR` runs the same against the bot of another checkout (a `git worktree`
 of an earlier commit), first, in the same run.
+
+`--groups 1,2,3` runs the scenario with that many staff groups in turn, `--customers` per
+group: the default group takes Russian customers, a second one English customers
+(`languages: [en]`), a third urgent tickets (`priorities: [urgent]`, the customers write
+«срочно»). Printed per group, and how the content carried scales against one group.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import argparse
 import asyncio
 import collections
 import itertools
+import json
 import os
 import re
 import sys
@@ -80,18 +86,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-async def run(source: Path, args: argparse.Namespace) -> JSON:
+# Per staff group: its rule (as STAFF_GROUPS has it), its customers' language and first words.
+KINDS = [
+    (None, "ru", "нужна помощь с заказом"),
+    ({"name": "English", "languages": ["en"]}, "en", "I need help with my order"),
+    ({"name": "Срочные", "priorities": ["urgent"]}, "ru", "срочно нужна помощь с заказом"),
+]
+
+
+async def run(source: Path, args: argparse.Namespace, n_groups: int = 1) -> JSON:
     emulator = Observed()
     await emulator.start()
-    group = emulator.add_group("Support desk", forum=True)
-    operator = emulator.add_user("Ольга", language_code="ru")
-    emulator.join(group["id"], operator["id"])
+    groups = [emulator.add_group(f"Desk {k}", forum=True) for k in range(n_groups)]
+    operators = [emulator.add_user(f"Оператор{k}", language_code="ru") for k in range(n_groups)]
+    for group, operator in zip(groups, operators, strict=True):
+        emulator.join(group["id"], operator["id"])
+    rules = [{"id": group["id"], **KINDS[k][0]} for k, group in enumerate(groups) if KINDS[k][0]]
     workdir = Path(tempfile.mkdtemp(prefix="frontline-desk-"))
     env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")}
     env.update(
         BOT_TOKEN=emulator.token,
         TELEGRAM_API_URL=emulator.base_url,
-        STAFF_CHAT_ID=str(group["id"]),
+        STAFF_CHAT_ID=str(groups[0]["id"]),
+        STAFF_GROUPS=json.dumps(rules),
         DATABASE_URL=f"sqlite+aiosqlite:///{workdir / 'desk.db'}",
         POLLING_TIMEOUT="10",
         SERVER__PORT="0",
@@ -102,7 +119,18 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=source, env=env, stdout=log, stderr=log
     )
-    users = [emulator.add_user(f"Клиент{i}", language_code="ru") for i in range(args.customers)]
+    kind: dict[int, int] = {}  # customer id -> their group's index
+
+    def new_customer(number: int, k: int) -> JSON:
+        user = emulator.add_user(f"Клиент{number}", language_code=KINDS[k][1])
+        kind[user["id"]] = k
+        return user
+
+    def ask_for_operator(user: JSON, first: str | None = None) -> None:
+        emulator.user_message(user["id"], user["id"], {"text": first or KINDS[kind[user["id"]]][2]})
+        emulator.user_message(user["id"], user["id"], {"text": "/operator"})
+
+    users = [new_customer(i, i % n_groups) for i in range(args.customers * n_groups)]
     sent: dict[str, float] = {}
     threads: dict[int, int] = {}  # customer id -> topic
     replies: list[asyncio.Task[None]] = []
@@ -118,18 +146,15 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
         await asyncio.sleep(args.reply_after)
         answer = f"ответ на {text}"
         sent[answer] = time.perf_counter()
+        k = kind[user["id"]]
         emulator.user_message(
-            group["id"],
-            operator["id"],
-            {"text": answer},
-            thread_id=threads[user["id"]],
+            groups[k]["id"], operators[k]["id"], {"text": answer}, thread_id=threads[user["id"]]
         )
 
     try:
         # Opening: every ticket and its first reply (taken), before the measured phase.
         for user in users:
-            emulator.user_message(user["id"], user["id"], {"text": "нужна помощь с заказом"})
-            emulator.user_message(user["id"], user["id"], {"text": "/operator"})
+            ask_for_operator(user)
         for user in users:
             threads[user["id"]] = await emulator.wait_until(
                 lambda u=user: topic_of(u), 300, "a topic"
@@ -153,6 +178,7 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
 
         started = time.perf_counter()
         texts: list[str] = []
+        group_of_text: dict[str, int] = {}
         openings: list[float] = []  # from /operator to the topic, for tickets opened meanwhile
         names = itertools.count(len(users))
 
@@ -163,6 +189,7 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
                 n += 1
                 text = f"{user['first_name']}: вопрос {n}"
                 texts.append(text)
+                group_of_text[text] = kind[user["id"]]
                 sent[text] = time.perf_counter()
                 emulator.user_message(user["id"], user["id"], {"text": text})
                 reply = asyncio.create_task(reply_later(user, text))
@@ -171,16 +198,16 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
                 if args.churn and n == args.churn:
                     await reply
                     # The operator closes the ticket, a new customer takes the place.
+                    k = kind[user["id"]]
                     emulator.user_message(
-                        group["id"],
-                        operator["id"],
+                        groups[k]["id"],
+                        operators[k]["id"],
                         {"text": "/close"},
                         thread_id=threads[user["id"]],
                     )
-                    user = emulator.add_user(f"Клиент{next(names)}", language_code="ru")
+                    user = new_customer(next(names), k)
                     opened = time.perf_counter()
-                    emulator.user_message(user["id"], user["id"], {"text": "нужна помощь"})
-                    emulator.user_message(user["id"], user["id"], {"text": "/operator"})
+                    ask_for_operator(user)
                     threads[user["id"]] = await emulator.wait_until(
                         lambda u=user: topic_of(u), 300, "a topic"
                     )
@@ -210,15 +237,31 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
         log.close()
         await emulator.stop()
 
+    ids = [str(g["id"]) for g in groups]
     group_calls = collections.Counter(
-        c.method
+        c.method for c in emulator.calls[calls_before:] if str(c.params.get("chat_id")) in ids
+    )
+    calls_by_group = collections.Counter(
+        str(c.params.get("chat_id"))
         for c in emulator.calls[calls_before:]
-        if str(c.params.get("chat_id")) == str(group["id"])
+        if str(c.params.get("chat_id")) in ids
     )
     delays = [emulator.arrived[t] - sent[t] for t in relayed]
-    # Sustained: what reached the group within the phase customers were writing.
+    # Sustained: what reached the groups within the phase customers were writing.
     in_phase = [t for t in relayed if emulator.arrived[t] - started <= args.duration]
+    per_group = [
+        {
+            "relayed_per_minute": sum(1 for t in in_phase if group_of_text[t] == k)
+            / args.duration
+            * 60,
+            "calls": calls_by_group[ids[k]],
+            "refused": emulator.limits.refused_in[groups[k]["id"]]
+            - refused_before[groups[k]["id"]],
+        }
+        for k in range(n_groups)
+    ]
     return {
+        "groups": per_group,
         "offered_per_minute": len(texts) / args.duration * 60,
         "relayed_per_minute": len(in_phase) / args.duration * 60,
         "openings": openings,
@@ -229,7 +272,7 @@ async def run(source: Path, args: argparse.Namespace) -> JSON:
         "p50": percentile(delays, 0.5),
         "p90": percentile(delays, 0.9),
         "max": max(delays, default=float("nan")),
-        "refused_group": emulator.limits.refused_in[group["id"]] - refused_before[group["id"]],
+        "refused_group": sum(g["refused"] for g in per_group),
         "refused": emulator.limits.refused - sum(refused_before.values()),
         "group_calls": dict(group_calls.most_common()),
         "converged": converged,
@@ -257,6 +300,12 @@ def report(name: str, r: JSON) -> None:
     calls = ", ".join(f"{k} {v}" for k, v in r["group_calls"].items())
     print(f"  group calls          {sum(r['group_calls'].values())}: {calls}")
     print(f"  cards, topic names   last edit {r['converged']:.1f} s after the last message")
+    if len(r["groups"]) > 1:
+        for k, g in enumerate(r["groups"]):
+            print(
+                f"  group {k}              relayed {g['relayed_per_minute']:.1f}/min, "
+                f"{g['calls']} calls, {g['refused']} 429s"
+            )
 
 
 def main() -> None:
@@ -273,14 +322,30 @@ def main() -> None:
     )
     parser.add_argument("--drain", type=float, default=180.0, help="max wait for the backlog")
     parser.add_argument("--baseline", help="a checkout of another build to measure first")
+    parser.add_argument(
+        "--groups", default="1", help="staff groups, or several counts to run in turn: 1,2,3"
+    )
     args = parser.parse_args()
+    counts = [int(n) for n in args.groups.split(",")]
+    if not all(1 <= n <= len(KINDS) for n in counts):
+        parser.error(f"--groups: each count from 1 to {len(KINDS)}")
     print(
-        f"{args.customers} customers, one message each every {args.interval:g} s for "
+        f"{args.customers} customers per group, one message each every {args.interval:g} s for "
         f"{args.duration:g} s; the operator answers each after {args.reply_after:g} s"
     )
     if args.baseline:
         report(f"baseline ({args.baseline})", asyncio.run(run(Path(args.baseline).resolve(), args)))
-    report("now", asyncio.run(run(ROOT, args)))
+    one: float | None = None
+    for n in counts:
+        result = asyncio.run(run(ROOT, args, n))
+        report(f"now, {n} staff group{'s' if n > 1 else ''}", result)
+        carried = result["relayed_per_minute"]
+        if n == 1:
+            one = carried
+        elif one:
+            print(
+                f"  scaling              {carried / one:.2f}× one group ({carried / one / n:.2f} of {n}×)"
+            )
 
 
 if __name__ == "__main__":

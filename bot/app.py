@@ -65,6 +65,7 @@ from nlu.rasa_client import RasaClient
 from nlu.service import NLU, training_dir
 from stats.report import WeeklyReporter
 from stats.settings import stats_config
+from storage import tickets
 from storage.db import inline_driver, make_engine, make_sessionmaker
 from storage.migrate import upgrade
 
@@ -332,6 +333,9 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         log.warning("knowledge base: %s", warning)
     engine = await prepare_database(settings)
     sessionmaker = make_sessionmaker(engine)
+    async with sessionmaker() as session:
+        await tickets.place_unplaced(session, settings.staff_chat_id)
+        await session.commit()
     # The bot's SQLite statements run on the loop's thread; a weekly export's queries take
     # seconds, so reports get their own small pool on aiosqlite's thread.
     reports_engine = (
@@ -362,6 +366,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         clock=clock,
         hours=settings.working_hours.build(),
         sign_replies=settings.handoff.sign_replies,
+        routing=settings.routing(),
         prioritiser=Prioritiser(
             intents=settings.sla.intents,
             urgent_words=settings.sla.urgent_words,
@@ -398,7 +403,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
         make_sessionmaker(reports_engine) if reports_engine is not None else sessionmaker,
         clock,
         admin_notifier.texts_for,
-        stats_config(settings.stats, settings.categories.default),
+        stats_config(settings.stats, settings.categories.default, settings.routing().names),
         admin_ids=settings.admin_ids,
         export_dir=settings.stats.export_dir,
         zone=ZoneInfo(settings.stats.timezone),
@@ -506,7 +511,10 @@ async def announce(app: App, translator: Translator) -> None:
             "network, or set it to your Bot API server"
         ) from exc
     log.info(
-        "started as @%s (id %s), staff chat %s", me.username, me.id, app.settings.staff_chat_id
+        "started as @%s (id %s), staff chat %s",
+        me.username,
+        me.id,
+        ", ".join(map(str, app.settings.routing().names)),
     )
 
 

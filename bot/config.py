@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import replace
 from datetime import date
 from datetime import time as time_of_day
 from pathlib import Path
@@ -17,17 +18,27 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, Field, PrivateAttr, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
     YamlConfigSettingsSource,
 )
 
 from bot.settings_origins import KnownKeysDotEnv, Origins, env_file_lines, env_name, yaml_key_lines
 from handoff.hours import DAYS, WorkingHours, parse_interval
+from handoff.routing import Routing, StaffGroup, category_path
 from kb.yaml_errors import locate
 from storage.urls import normalise_database_url
 
@@ -210,6 +221,44 @@ def _default_intent_priorities() -> dict[str, Priority]:
     return {"complaint": "high", "payment_failed": "high", "technical_problem": "high"}
 
 
+class StaffGroupSettings(BaseModel):
+    """A staff group beside the default one (STAFF_CHAT_ID), with the tickets it takes."""
+
+    model_config = {"extra": "forbid"}
+
+    id: int  # the forum supergroup's id, negative
+    name: str = Field(min_length=1, max_length=64)
+    # Rules, all of which a new ticket must meet (an empty one matches anything): the
+    # customer's language, the category path or its beginning ("Оплата / Возврат"), the
+    # ticket's priority (urgent, high, normal, low).
+    languages: list[Literal["ru", "en"]] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=list)
+    priorities: list[Literal["urgent", "high", "normal", "low"]] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _group_id(cls, value: int) -> int:
+        if value >= 0:
+            raise ValueError("must be a group id, a negative number such as -1001234567890")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _paths(cls, value: list[str]) -> list[str]:
+        if any(not category_path(c) for c in value):
+            raise ValueError("a category is a path such as 'Оплата' or 'Оплата / Возврат'")
+        return value
+
+    def group(self) -> StaffGroup:
+        return StaffGroup(
+            id=self.id,
+            name=self.name,
+            languages=frozenset(self.languages),
+            categories=tuple(category_path(c) for c in self.categories),
+            priorities=frozenset(self.priorities),
+        )
+
+
 class SlaSettings(BaseModel):
     model_config = {"extra": "forbid"}
 
@@ -339,6 +388,16 @@ class Settings(BaseSettings):
         default="https://api.telegram.org", description="Bot API base URL (a self-hosted server)"
     )
     staff_chat_id: int = Field(description="the operators' forum supergroup id, negative")
+    staff_chat_name: str = Field(
+        default="main", min_length=1, max_length=64, description="the default group's name"
+    )
+    staff_groups: list[StaffGroupSettings] = Field(
+        default_factory=list,
+        description="more staff groups and the tickets they take (JSON list in env)",
+    )
+    escalate_to: str = Field(
+        default="", description="the group (by name) that takes tickets past their SLA"
+    )
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="admins' Telegram user ids, comma-separated"
     )
@@ -467,6 +526,41 @@ class Settings(BaseSettings):
             raise ValueError("must be 'ru' or 'en'")
         return value
 
+    @field_validator("staff_groups")
+    @classmethod
+    def _distinct_groups(
+        cls, value: list[StaffGroupSettings], info: ValidationInfo
+    ) -> list[StaffGroupSettings]:
+        ids = [info.data.get("staff_chat_id"), *(g.id for g in value)]
+        names = [str(info.data.get("staff_chat_name", "")).casefold()]
+        names += [g.name.casefold() for g in value]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each group's id must differ from the others and from staff_chat_id")
+        if len(set(names)) != len(names):
+            raise ValueError(
+                "each group's name must differ from the others and from staff_chat_name"
+            )
+        return value
+
+    @field_validator("escalate_to")
+    @classmethod
+    def _known_group(cls, value: str, info: ValidationInfo) -> str:
+        names = [info.data.get("staff_chat_name", "")]
+        names += [g.name for g in info.data.get("staff_groups", [])]
+        if value and value.casefold() not in {str(n).casefold() for n in names}:
+            raise ValueError(
+                f"no staff group of that name; the groups: {', '.join(map(str, names))}"
+            )
+        return value
+
+    def routing(self) -> Routing:
+        routing = Routing(
+            self.staff_chat_id, tuple(g.group() for g in self.staff_groups), self.staff_chat_name
+        )
+        if self.escalate_to:
+            routing = replace(routing, escalate_to=routing.by_name(self.escalate_to))
+        return routing
+
     _origins: Origins | None = PrivateAttr(default=None)
 
     @classmethod
@@ -588,5 +682,13 @@ def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Se
         settings: Settings = cls(**overrides)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origins)) from exc
+    except SettingsError as exc:
+        # A list or mapping in the environment that is not JSON (STAFF_GROUPS, say).
+        field = re.search(r'field "(\w+)"', str(exc))
+        key = field.group(1) if field else "?"
+        cause = f": {exc.__cause__}" if exc.__cause__ else ""
+        raise ConfigError(
+            f"config error: {key} (env {env_name((key,))}): not valid JSON{cause}"
+        ) from exc
     settings._origins = origins
     return settings

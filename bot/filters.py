@@ -42,7 +42,7 @@ class InTicketTopic(BaseFilter):
 
     async def __call__(self, message: Message, session: AsyncSession) -> bool | dict[str, Any]:
         if message.is_topic_message and message.message_thread_id is not None:
-            ticket = await tickets.by_thread(session, message.message_thread_id)
+            ticket = await tickets.by_thread(session, message.chat.id, message.message_thread_id)
         elif message.reply_to_message is not None and not message.is_topic_message:
             ticket = await tickets.of_staff_message(
                 session, message.chat.id, message.reply_to_message.message_id
@@ -79,13 +79,15 @@ class InUnknownTopic(BaseFilter):
         thread = message.message_thread_id
         if not message.is_topic_message or thread is None or thread == 1:
             return False
-        if await tickets.by_thread(session, thread) is not None:
+        if await tickets.by_thread(session, message.chat.id, thread) is not None:
             return False
         created = message.reply_to_message.forum_topic_created if message.reply_to_message else None
         found = TICKET_IN_NAME.search(created.name) if created is not None else None
         named = await tickets.get(session, int(found.group(1))) if found else None
         if named is not None and (
-            named.thread_id is not None or named.status == TicketStatus.CLOSED
+            named.thread_id is not None
+            or named.status == TicketStatus.CLOSED
+            or named.staff_chat_id != message.chat.id
         ):
             named = None
         return {"named": named}

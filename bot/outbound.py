@@ -131,7 +131,7 @@ class OutboundLogger(BaseRequestMiddleware):
         """The ticket a bot message in the staff chat belongs to: by topic, by the relayed
         original, or (a group without topics) by the message it replies to."""
         if thread_id is not None:
-            return await tickets.by_thread(session, thread_id)
+            return await tickets.by_thread(session, chat_id, thread_id)
         if source_ticket is not None:
             return await tickets.get(session, source_ticket)
         if reply_to is not None:

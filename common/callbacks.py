@@ -45,8 +45,13 @@ class PickLanguage(CallbackData, prefix="lang"):
 
 
 class TicketAction(CallbackData, prefix="tk"):
-    action: Literal["take", "close", "category"]
+    action: Literal["take", "close", "category", "transfer"]
     ticket: RowId
+
+
+class PickGroup(CallbackData, prefix="tg"):
+    ticket: RowId
+    index: Index  # into the staff groups, the default one first (handoff.routing)
 
 
 class PickCategory(CallbackData, prefix="tc"):

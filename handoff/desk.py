@@ -32,6 +32,7 @@ from handoff.keyboards import card_keyboard
 from handoff.pacing import Priority, priority
 from handoff.plain import one_line
 from handoff.priority import Prioritiser
+from handoff.routing import Routing
 from nlu.categories import Classification
 from storage import contacts, events, messages, outbox, pending, tickets
 from storage.models import Customer, Direction, Ticket, TicketStatus
@@ -72,16 +73,18 @@ class Desk:
         hours: WorkingHours | None = None,
         prioritiser: Prioritiser | None = None,
         sign_replies: bool = False,
+        routing: Routing | None = None,
     ) -> None:
         self.bot = bot
-        self.staff_chat_id = staff_chat_id
+        self.staff_chat_id = staff_chat_id  # the default group
+        self.routing = routing or Routing(staff_chat_id)
         self.translator = translator
         self.staff: Texts = translator.texts(staff_language)
         self.history_messages = history_messages
         self.clock = clock
         self.hours = hours or WorkingHours.always_open()
         self.prioritiser = prioritiser or Prioritiser()
-        self.forum: bool | None = None  # learnt on the first topic we try to open
+        self.forum: dict[int, bool] = {}  # by group: learnt on the first topic opened there
         self.sign_replies = sign_replies
         self.handoffs = 0  # tickets opened by this process, for /metrics
         # Set when a card or topic name must change: handoff.refresher sends it.
@@ -117,6 +120,11 @@ class Desk:
             ticket.priority = self.prioritiser.priority(contact.intent, said)
             target = self.prioritiser.first_reply_target(ticket.priority)
             ticket.sla_due_at = self.hours.add_working_time(now, target) if target else None
+            ticket.staff_chat_id = self.routing.group_for(
+                customer.language,
+                (ticket.category1, ticket.category2, ticket.category3),
+                ticket.priority,
+            )
             events.ticket_event(
                 session,
                 "ticket_opened",
@@ -133,7 +141,7 @@ class Desk:
             # queued there after them; again for a ticket whose topic failed to open earlier.
             self._queue_in_ticket(
                 session,
-                ticket.id,
+                ticket,
                 OPEN_TOPIC,
                 {"_customer": customer.telegram_id, "_language": customer.language},
                 failure_notice="opening",
@@ -157,7 +165,7 @@ class Desk:
             await self._open_topic_now(session, ticket, customer, recreated)
         if recreated:
             await self.bot.send_message(
-                self.staff_chat_id,
+                self.group_of(ticket),
                 self.staff("staff-topic-recreated"),
                 message_thread_id=ticket.thread_id,
             )
@@ -171,20 +179,21 @@ class Desk:
         # An earlier attempt whose answer never came (a crash, a gateway error) may have made
         # a topic the bot cannot find: the Bot API cannot list a group's topics.
         maybe_left = thread_id is None and not recreated and ticket.topic_requested_at is not None
-        if thread_id is None and self.forum is not False:
+        group = self.group_of(ticket)
+        if thread_id is None and self.forum.get(group) is not False:
             ticket.topic_requested_at = self.now()
             await session.commit()
             try:
-                topic = await self.bot.create_forum_topic(self.staff_chat_id, name)
+                topic = await self.bot.create_forum_topic(group, name)
                 thread_id = topic.message_thread_id
-                self.forum = True
+                self.forum[group] = True
             except TelegramBadRequest as exc:
                 ticket.topic_requested_at = None  # refused: no topic was made
                 await session.commit()
                 if "not a forum" not in exc.message.lower():
                     raise
-                log.warning("staff chat is not a forum: tickets go as reply chains")
-                self.forum = False
+                log.warning("staff chat %s is not a forum: tickets go as reply chains", group)
+                self.forum[group] = False
             except TelegramForbiddenError:
                 ticket.topic_requested_at = None
                 await session.commit()
@@ -196,12 +205,12 @@ class Desk:
                 log.warning("ticket %s: a topic from an unanswered attempt may be left", ticket.id)
                 # Queued with the thread id: it follows the card even if a crash comes first.
                 note = self.staff("staff-topic-maybe-left", name=html.escape(name))
-                self.say_later(session, ticket.id, note)
+                self.say_later(session, ticket, note)
             await session.commit()
         text = await self.card_text(session, ticket, customer)
-        keyboard = card_keyboard(self.staff, ticket)
+        keyboard = card_keyboard(self.staff, ticket, len(self.routing.names) > 1)
         card = await self.bot.send_message(
-            self.staff_chat_id,
+            group,
             text,
             message_thread_id=thread_id,
             parse_mode="HTML",
@@ -219,9 +228,7 @@ class Desk:
         await session.commit()
         if thread_id is not None:
             try:
-                await self.bot.pin_chat_message(
-                    self.staff_chat_id, card.message_id, disable_notification=True
-                )
+                await self.bot.pin_chat_message(group, card.message_id, disable_notification=True)
             except TelegramBadRequest as exc:  # no pin right: the card still leads the topic
                 log.warning("cannot pin card of ticket %s: %s", ticket.id, exc.message)
 
@@ -244,13 +251,19 @@ class Desk:
     async def card_text(self, session: AsyncSession, ticket: Ticket, customer: Customer) -> str:
         # The dialog as it was when the ticket opened: what came after (logged as the ticket's)
         # is relayed to the topic.
-        dialog = await messages.dialog(
-            session,
-            customer.telegram_id,
-            self.history_messages,
-            until=ticket.opened_at,
-            before_ticket=ticket.id,
-        )
+        if ticket.transferred_at is not None:
+            # Moved from another group: the conversation so far, the ticket's own included.
+            dialog = await messages.dialog(
+                session, customer.telegram_id, self.history_messages, until=ticket.transferred_at
+            )
+        else:
+            dialog = await messages.dialog(
+                session,
+                customer.telegram_id,
+                self.history_messages,
+                until=ticket.opened_at,
+                before_ticket=ticket.id,
+            )
         extras = await self._card_extras(session, ticket, customer)
         return render_card(self.staff, ticket, customer, dialog, extras)
 
@@ -305,13 +318,13 @@ class Desk:
         card, topic = ticket.card_shown, ticket.topic_shown
         if ticket.card_message_id is not None:
             text = await self.card_text(session, ticket, customer)
-            keyboard = card_keyboard(self.staff, ticket)
+            keyboard = card_keyboard(self.staff, ticket, len(self.routing.names) > 1)
             digest = card_digest(text, keyboard)
             if digest != card:
                 try:
                     await self.bot.edit_message_text(
                         text,
-                        chat_id=self.staff_chat_id,
+                        chat_id=self.group_of(ticket),
                         message_id=ticket.card_message_id,
                         parse_mode="HTML",
                         reply_markup=keyboard,
@@ -324,7 +337,9 @@ class Desk:
             name = self.topic_name(ticket, customer)
             if name != topic:
                 try:
-                    await self.bot.edit_forum_topic(self.staff_chat_id, ticket.thread_id, name=name)
+                    await self.bot.edit_forum_topic(
+                        self.group_of(ticket), ticket.thread_id, name=name
+                    )
                 except TelegramBadRequest as exc:
                     if "not_modified" not in exc.message.lower().replace(" ", "_"):
                         log.warning("topic of ticket %s not renamed: %s", ticket.id, exc.message)
@@ -361,29 +376,34 @@ class Desk:
 
     async def say(self, session: AsyncSession, ticket: Ticket, html_text: str) -> None:
         """A bot notice in the ticket's place (HTML), queued after what is queued there."""
-        self.say_later(session, ticket.id, html_text)
+        self.say_later(session, ticket, html_text)
 
-    def say_later(self, session: AsyncSession, ticket_id: int, html_text: str) -> None:
+    def say_later(self, session: AsyncSession, ticket: Ticket, html_text: str) -> None:
         self._queue_in_ticket(
-            session, ticket_id, "SendMessage", {"text": html_text, "parse_mode": "HTML"}
+            session, ticket, "SendMessage", {"text": html_text, "parse_mode": "HTML"}
         )
+
+    def group_of(self, ticket: Ticket) -> int:
+        """The staff group the ticket is in (the default one for tickets from before)."""
+        return ticket.staff_chat_id or self.staff_chat_id
 
     def _queue_in_ticket(
         self,
         session: AsyncSession,
-        ticket_id: int,
+        ticket: Ticket,
         method: str,
         params: dict[str, Any],
         failure_notice: str | None = None,
     ) -> None:
+        group = self.group_of(ticket)
         outbox.enqueue(
             session,
-            chat_id=self.staff_chat_id,
+            chat_id=group,
             method=method,
-            params={"chat_id": self.staff_chat_id, **params},
+            params={"chat_id": group, **params},
             now=self.now(),
-            lane=outbox.lane_of_ticket(self.staff_chat_id, ticket_id),
-            ticket_id=ticket_id,
+            lane=outbox.lane_of_ticket(ticket.id),
+            ticket_id=ticket.id,
             in_ticket=True,
             failure_notice=failure_notice,
             wake=self.outbox_wake,
@@ -408,6 +428,7 @@ class Desk:
     ) -> None:
         """Queue a customer's message (or album, kept together) for the ticket's place."""
         first = album[0]
+        group = self.group_of(ticket)
         params: dict[str, Any] = {
             "from_chat_id": first.chat.id,
             "_kind": content_type(first),
@@ -421,18 +442,18 @@ class Desk:
             params["message_id"] = first.message_id
             if first.reply_to_message is not None:
                 target = await messages.counterpart(
-                    session, first.chat.id, first.reply_to_message.message_id, self.staff_chat_id
+                    session, first.chat.id, first.reply_to_message.message_id, group
                 )
                 if target is not None:
                     params["reply_parameters"] = {"message_id": target}
         await outbox.enqueue_relay(
             session,
             source=(first.chat.id, first.message_id),
-            chat_id=self.staff_chat_id,
+            chat_id=group,
             method=method,
-            params={"chat_id": self.staff_chat_id, **params},
+            params={"chat_id": group, **params},
             now=self.now(),
-            lane=outbox.lane_of_ticket(self.staff_chat_id, ticket.id),
+            lane=outbox.lane_of_ticket(ticket.id),
             ticket_id=ticket.id,
             in_ticket=True,
             failure_notice="customer",
@@ -454,7 +475,7 @@ class Desk:
         params: dict[str, Any] = {"chat_id": chat_id, "_kind": content_type(first)}
         if first.reply_to_message is not None:
             target = await messages.counterpart(
-                session, self.staff_chat_id, first.reply_to_message.message_id, chat_id
+                session, first.chat.id, first.reply_to_message.message_id, chat_id
             )
             if target is not None:
                 params["reply_parameters"] = {
@@ -469,12 +490,10 @@ class Desk:
         elif len(album) > 1:
             method = "CopyMessages"
             params.pop("reply_parameters", None)
-            params.update(
-                from_chat_id=self.staff_chat_id, message_ids=[m.message_id for m in album]
-            )
+            params.update(from_chat_id=first.chat.id, message_ids=[m.message_id for m in album])
         else:
             method = "CopyMessage"
-            params.update(from_chat_id=self.staff_chat_id, message_id=first.message_id)
+            params.update(from_chat_id=first.chat.id, message_id=first.message_id)
         queued = await outbox.enqueue_relay(
             session,
             source=(first.chat.id, first.message_id),
@@ -607,7 +626,7 @@ class Desk:
             session, ticket, self.staff("staff-ticket-closed", ticket=ticket.id, operator=who)
         )
         # After the notice, in the same lane: the topic closes once everything queued is in.
-        self._queue_in_ticket(session, ticket.id, "CloseForumTopic", {})
+        self._queue_in_ticket(session, ticket, "CloseForumTopic", {})
         await self.refresh(session, ticket)
         return True
 
@@ -625,7 +644,7 @@ class Desk:
             ticket,
             operator_id=operator.id,
         )
-        self._queue_in_ticket(session, ticket.id, "ReopenForumTopic", {})
+        self._queue_in_ticket(session, ticket, "ReopenForumTopic", {})
         await self.say(
             session,
             ticket,
@@ -635,6 +654,91 @@ class Desk:
         )
         await self.refresh(session, ticket)
         return None
+
+    async def transfer(
+        self,
+        session: AsyncSession,
+        ticket: Ticket,
+        group: int,
+        operator: User | None,
+        reason: str = "",
+    ) -> None:
+        """Move the ticket to another staff group: a new topic there with the card and the
+        dialog so far; the old topic is told where it went and closed. The customer notices
+        nothing; what is already queued for the ticket goes to its new place."""
+        old_group, old_thread, old_card = (
+            self.group_of(ticket),
+            ticket.thread_id,
+            ticket.card_message_id,
+        )
+        now = self.now()
+        who = html.escape(operator.full_name) if operator else self.staff("staff-transfer-auto")
+        why = html.escape(reason.strip()) if reason.strip() else "—"
+        farewell: dict[str, Any] = {
+            "chat_id": old_group,
+            "text": self.staff(
+                "staff-ticket-transferred-away",
+                group=html.escape(self.routing.name_of(group)),
+                operator=who,
+                reason=why,
+            ),
+            "parse_mode": "HTML",
+        }
+        if old_thread is not None:
+            farewell["message_thread_id"] = old_thread
+        elif old_card is not None:
+            farewell["reply_parameters"] = {
+                "message_id": old_card,
+                "allow_sending_without_reply": True,
+            }
+        # The old place's rows name it themselves (not "the ticket's place", which moves).
+        for method, params in [("SendMessage", farewell)] + (
+            [("CloseForumTopic", {"chat_id": old_group, "message_thread_id": old_thread})]
+            if old_thread is not None
+            else []
+        ):
+            outbox.enqueue(
+                session,
+                chat_id=old_group,
+                method=method,
+                params=params,
+                now=now,
+                lane=outbox.lane_of_ticket(ticket.id),
+                ticket_id=ticket.id,
+                wake=self.outbox_wake,
+            )
+        ticket.staff_chat_id, ticket.transferred_at = group, now
+        ticket.thread_id = ticket.card_message_id = ticket.topic_requested_at = None
+        ticket.card_shown = ticket.topic_shown = None
+        ticket.assignee_id = ticket.assignee_name = None  # the new group takes it
+        events.ticket_event(
+            session,
+            "ticket_transferred",
+            now,
+            ticket,
+            operator_id=operator.id if operator else None,
+            from_group=old_group,
+            to_group=group,
+        )
+        customer = ticket.customer
+        self._queue_in_ticket(
+            session,
+            ticket,
+            OPEN_TOPIC,
+            {"_customer": customer.telegram_id, "_language": customer.language},
+            failure_notice="opening",
+        )
+        self.say_later(
+            session,
+            ticket,
+            self.staff(
+                "staff-ticket-transferred-here",
+                group=html.escape(self.routing.name_of(old_group)),
+                operator=who,
+                reason=why,
+            ),
+        )
+        await session.commit()
 
     async def rate(self, session: AsyncSession, ticket: Ticket, score: int) -> bool:
         now = self.now()

@@ -196,7 +196,7 @@ class OutboxSender:
         try:
             result = await self._call(session, row)
         except TEMPORARY as exc:
-            self._retry_or_give_up(session, row, exc)
+            await self._retry_or_give_up(session, row, exc)
             return
         except TelegramAPIError as exc:
             if "not modified" in exc.message.lower():
@@ -209,7 +209,7 @@ class OutboxSender:
                 raise  # the lane waits for the database; the row stays claimed, then due
             # A bug (parameters Telegram's methods refuse, say): trying again cannot help.
             log.exception("outbox row %s (%s) failed", row.id, row.method)
-            self._fail(session, row, type(exc).__name__)
+            await self._fail(session, row, type(exc).__name__)
             return
         if (
             row.source_chat_id is not None
@@ -242,6 +242,7 @@ class OutboxSender:
 
         async def send(thread: int | None, reply: ReplyParameters | None) -> Any:
             params = dict(call)
+            params["chat_id"] = self.desk.group_of(ticket)  # moved meanwhile (/transfer)
             params.pop("reply_parameters", None)
             if thread is not None:
                 params["message_thread_id"] = thread
@@ -261,10 +262,12 @@ class OutboxSender:
         )
         return copy is not None
 
-    def _retry_or_give_up(self, session: AsyncSession, row: Outbox, exc: TelegramAPIError) -> None:
+    async def _retry_or_give_up(
+        self, session: AsyncSession, row: Outbox, exc: TelegramAPIError
+    ) -> None:
         now = self.clock.now()
         if now - row.created_at >= self.give_up_after:
-            self._fail(session, row, exc.message)
+            await self._fail(session, row, exc.message)
             return
         pause = min(RETRY_MAX, RETRY_MIN * 2 ** max(0, row.attempts - 1))
         if isinstance(exc, TelegramRetryAfter):
@@ -282,19 +285,22 @@ class OutboxSender:
             if ticket is not None:
                 ticket.customer.is_blocked = True
                 events.ticket_event(session, "customer_blocked", self.clock.now(), ticket)
-        self._fail(session, row, exc.message)
+        await self._fail(session, row, exc.message)
 
-    def _fail(self, session: AsyncSession, row: Outbox, reason: str) -> None:
+    async def _fail(self, session: AsyncSession, row: Outbox, reason: str) -> None:
         outbox.failed(row, reason)
         self.failed += 1
         log.error("outbox row %s (%s) not delivered", row.id, row.method)
-        self._tell_sender(session, row, reason)
+        await self._tell_sender(session, row, reason)
 
-    def _tell_sender(self, session: AsyncSession, row: Outbox, reason: str) -> None:
+    async def _tell_sender(self, session: AsyncSession, row: Outbox, reason: str) -> None:
         """The side that wrote learns, in its own chat, that the other did not get it."""
         if row.ticket_id is None or row.failure_notice is None:
             return
         ticket_id = row.ticket_id
+        ticket = await tickets.get(session, ticket_id)
+        if ticket is None:
+            return
         now = self.clock.now()
         if row.failure_notice == "opening":
             # No topic for the ticket: the customer hears the desk is out of reach for now.
@@ -317,7 +323,7 @@ class OutboxSender:
                 if uncopyable
                 else self.desk.staff("staff-delivery-failed", error=html.escape(reason))
             )
-            self.desk.say_later(session, ticket_id, text)
+            self.desk.say_later(session, ticket, text)
             return
         customer_chat = row.source_chat_id
         if customer_chat is None:
@@ -332,7 +338,7 @@ class OutboxSender:
         if uncopyable:
             self.desk.say_later(
                 session,
-                ticket_id,
+                ticket,
                 self.desk.staff("staff-customer-not-copyable", kind=row.params.get("_kind", "?")),
             )
         outbox.enqueue(

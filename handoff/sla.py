@@ -1,5 +1,6 @@
 """First-reply SLA: a warning in the ticket's topic before the target, an alert to the topic
-and the admins when it is missed. Driven by the injected clock, so tests move time by hand."""
+and the admins when it is missed (and, with `escalate_to`, the ticket moves to that group).
+Driven by the injected clock, so tests move time by hand."""
 
 from __future__ import annotations
 
@@ -68,6 +69,11 @@ class SlaWatcher:
                     await self.desk.say(
                         session, ticket, staff("staff-sla-breached", ticket=ticket.id, due=due)
                     )
+                    target = self.desk.routing.escalate_to
+                    if target is not None and self.desk.group_of(ticket) != target:
+                        await self.desk.transfer(
+                            session, ticket, target, None, staff("staff-sla-escalated", due=due)
+                        )
                     await session.commit()
                     await self.notifier.notify(
                         partial(_breach_notice, ticket=ticket.id, due=due, priority=ticket.priority)

@@ -49,6 +49,22 @@ def _local(value: datetime | None, week: Week) -> str:
     return value.astimezone(week.zone).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+LINE_COLUMNS = (
+    "group",
+    "chat_id",
+    "tickets_opened",
+    "first_reply_p50_minutes",
+    "first_reply_p90_minutes",
+    "unanswered",
+    "tickets_closed",
+    "resolution_p50_hours",
+    "csat_average",
+    "sla_breached",
+    "transfers_in",
+    "transfers_out",
+)
+
+
 def tables(result: dict[str, Any], data: WeekData) -> dict[str, Table]:
     week = data.week
     level1 = [row["category"] for row in result["categories"]["level1"]]
@@ -180,6 +196,10 @@ def tables(result: dict[str, Any], data: WeekData) -> dict[str, Table]:
         "csat": (
             ["score", "ratings"],
             [[int(s), n] for s, n in result["csat"]["distribution"].items()],
+        ),
+        "lines": (
+            list(LINE_COLUMNS),
+            [[row[k] for k in LINE_COLUMNS] for row in result["lines"]],
         ),
         "growth": (
             ["category", "this_week", "last_week", "change_percent", "alert"],

@@ -78,6 +78,9 @@ class StatsConfig:
     hourly_cost: float = 1500.0
     roles_involved: int = 1
     currency: str = "₽"
+    # The staff groups (lines) by chat id, the default first: tickets from before several
+    # groups existed count in the default one.
+    groups: dict[int, str] = field(default_factory=dict)
 
 
 def percentile(values: Sequence[float], p: float) -> float | None:
@@ -121,6 +124,7 @@ class WeekData:
     followed: set[int] = field(default_factory=set)  # contacts with a same-topic one 7 days after
     previous_week: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     contact_tickets: dict[int, Ticket] = field(default_factory=dict)  # the contacts' tickets
+    transfers: list[Event] = field(default_factory=list)  # tickets moved between groups
 
 
 def _path(
@@ -216,6 +220,17 @@ async def load_week(session: AsyncSession, week: Week, config: StatsConfig) -> W
         data.contact_tickets = {t.id: t for t in rows.all()}
     prev = week.previous()
     data.previous_week = Counter(c.path for c in around if prev.start <= c.started_at < prev.end)
+    data.transfers = list(
+        (
+            await session.scalars(
+                select(Event).where(
+                    Event.type == "ticket_transferred",
+                    Event.created_at >= start,
+                    Event.created_at < end,
+                )
+            )
+        ).all()
+    )
     return data
 
 
@@ -403,6 +418,54 @@ def sla(data: WeekData, as_of: datetime) -> dict[str, Any]:
     }
 
 
+def lines(data: WeekData, config: StatsConfig, as_of: datetime) -> list[dict[str, Any]]:
+    """Each staff group's (line's) share: a ticket counts in the group it is in now (where it
+    was answered and closed, after a transfer), its transfers in both groups."""
+    default = next(iter(config.groups), None)
+
+    def group(ticket: Ticket) -> int | None:
+        return ticket.staff_chat_id or default
+
+    seen = [group(t) for t in [*data.tickets_opened, *data.tickets_closed, *data.tickets_rated]]
+    moved = [e.data.get(k) for e in data.transfers for k in ("from_group", "to_group")]
+    order = list(dict.fromkeys([*config.groups, *(g for g in [*seen, *moved] if g is not None)]))
+    rows = []
+    for chat in order:
+        opened = [t for t in data.tickets_opened if group(t) == chat]
+        minutes = [
+            (t.first_reply_at - t.opened_at).total_seconds() / 60
+            for t in opened
+            if t.first_reply_at is not None
+        ]
+        closed = [
+            h for t in data.tickets_closed if group(t) == chat and (h := _hours(t)) is not None
+        ]
+        scores = [t.rating for t in data.tickets_rated if group(t) == chat and t.rating is not None]
+        due = [t for t in opened if t.sla_due_at is not None]
+        breached = [
+            t
+            for t in due
+            if t.sla_due_at is not None and (t.first_reply_at or as_of) > t.sla_due_at
+        ]
+        rows.append(
+            {
+                "group": config.groups.get(chat, str(chat)),
+                "chat_id": chat,
+                "tickets_opened": len(opened),
+                "first_reply_p50_minutes": percentile(minutes, 0.5),
+                "first_reply_p90_minutes": percentile(minutes, 0.9),
+                "unanswered": len(opened) - len(minutes),
+                "tickets_closed": len(closed),
+                "resolution_p50_hours": percentile(closed, 0.5),
+                "csat_average": round(sum(scores) / len(scores), 4) if scores else None,
+                "sla_breached": len(breached),
+                "transfers_in": sum(1 for e in data.transfers if e.data.get("to_group") == chat),
+                "transfers_out": sum(1 for e in data.transfers if e.data.get("from_group") == chat),
+            }
+        )
+    return rows
+
+
 def growth(data: WeekData, config: StatsConfig) -> list[dict[str, Any]]:
     this_week = Counter(c.path for c in data.contacts)
     rows = []
@@ -477,6 +540,8 @@ async def summary(
         "reopen": reopen(data),
         "csat": csat(data),
         "sla": sla(data, as_of),
+        "lines": lines(data, config, as_of),
+        "transfers": len(data.transfers),
         "growth": trend,
         "cost": {
             "hourly_cost": config.hourly_cost,

@@ -62,6 +62,18 @@ def summary_text(t: Texts, s: dict[str, Any]) -> str:
             f"{i}. {html.escape(r['category'])} — {r['contacts']}"
             for i, r in enumerate(s["top_reasons"], start=1)
         ]
+    if len(s["lines"]) > 1:
+        lines += ["", t("stats-lines", transfers=s["transfers"])]
+        lines += [
+            t(
+                "stats-line",
+                group=html.escape(r["group"]),
+                tickets=r["tickets_opened"],
+                frt_p50=_num(r["first_reply_p50_minutes"]),
+                sla=r["sla_breached"],
+            )
+            for r in s["lines"]
+        ]
     if s["alerts"]:
         lines += ["", t("stats-alerts"), *(f"• {html.escape(a)}" for a in s["alerts"])]
     return "\n".join(lines)

@@ -10,8 +10,12 @@ if TYPE_CHECKING:
     from bot.config import StatsSettings
 
 
-def stats_config(settings: StatsSettings, default_category: list[str]) -> StatsConfig:
+def stats_config(
+    settings: StatsSettings, default_category: list[str], groups: dict[int, str] | None = None
+) -> StatsConfig:
+    """`groups`: the staff groups' names by chat id, the default group first."""
     return StatsConfig(
+        groups=dict(groups or {}),
         default_category=(default_category[0], default_category[1], default_category[2]),
         growth_alert_percent=settings.growth_alert_percent,
         hourly_cost=settings.hourly_cost,

@@ -88,12 +88,17 @@ class Ticket(Base):
         ),
         Index("ix_tickets_sla_open", "status", "sla_due_at"),
         Index("ix_tickets_display", "display_shown", "display_version"),
+        Index("ix_tickets_staff_thread", "staff_chat_id", "thread_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)  # the ticket number operators see
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default=TicketStatus.NEW)
     reason: Mapped[str] = mapped_column(String(32), default="asked_for_operator")
+    # The staff group the ticket is in (handoff.routing), and its topic there; when it was
+    # last moved to another group (/transfer): its new card shows the dialog until then.
+    staff_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    transferred_at: Mapped[datetime | None]
     thread_id: Mapped[int | None] = mapped_column(BigInteger, index=True)
     # Set before createForumTopic is called, cleared when Telegram refuses it: still set with
     # no thread_id, an attempt's outcome is unknown (a lost answer, a crash) and its topic

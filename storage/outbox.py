@@ -26,9 +26,10 @@ def lane_of_chat(chat_id: int) -> str:
     return str(chat_id)
 
 
-def lane_of_ticket(chat_id: int, ticket_id: int) -> str:
-    """A ticket's place in the staff group: one slow topic never holds up the others."""
-    return f"{chat_id}:{ticket_id}"
+def lane_of_ticket(ticket_id: int) -> str:
+    """A ticket's place among the staff groups: one slow topic never holds up the others, and
+    a ticket moved to another group keeps one order for what was queued before and after."""
+    return f"ticket:{ticket_id}"
 
 
 @dataclass(frozen=True)

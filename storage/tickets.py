@@ -27,11 +27,26 @@ async def open_for_customer(session: AsyncSession, customer_id: int) -> Ticket |
     return await session.scalar(_OPEN_FOR_CUSTOMER, {"customer_id": customer_id})
 
 
-async def by_thread(session: AsyncSession, thread_id: int) -> Ticket | None:
-    """The newest ticket that owns a forum topic (a reopened topic keeps its id)."""
+async def by_thread(session: AsyncSession, chat_id: int, thread_id: int) -> Ticket | None:
+    """The newest ticket that owns a forum topic of a staff group (a reopened topic keeps its
+    id; each group numbers its topics on its own)."""
     return await session.scalar(
-        select(Ticket).where(Ticket.thread_id == thread_id).order_by(Ticket.id.desc()).limit(1)
+        select(Ticket)
+        .where(Ticket.staff_chat_id == chat_id, Ticket.thread_id == thread_id)
+        .order_by(Ticket.id.desc())
+        .limit(1)
     )
+
+
+async def place_unplaced(session: AsyncSession, chat_id: int) -> int:
+    """Tickets from before there were several staff groups are in the default one."""
+    result = await session.execute(
+        update(Ticket)
+        .where(Ticket.staff_chat_id.is_(None))
+        .values(staff_chat_id=chat_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def open_or_get(
@@ -43,6 +58,7 @@ async def open_or_get(
     intent: str | None = None,
     confidence: float | None = None,
     category: Sequence[str] = (),
+    staff_chat_id: int | None = None,
 ) -> tuple[Ticket, bool]:
     """Return the customer's open ticket, creating one if none is open.
 
@@ -53,6 +69,7 @@ async def open_or_get(
         return existing, False
     ticket = Ticket(customer_id=customer_id, status=TicketStatus.NEW, reason=reason, opened_at=now)
     ticket.intent, ticket.confidence = intent, confidence
+    ticket.staff_chat_id = staff_chat_id
     if len(category) == 3:
         ticket.category1, ticket.category2, ticket.category3 = category
     try:
@@ -124,7 +141,9 @@ def reopen(ticket: Ticket) -> None:
 async def of_staff_message(session: AsyncSession, chat_id: int, message_id: int) -> Ticket | None:
     """The ticket whose card, or one of whose logged messages, is this staff-chat message."""
     by_card = await session.scalar(
-        select(Ticket).where(Ticket.card_message_id == message_id).order_by(Ticket.id.desc())
+        select(Ticket)
+        .where(Ticket.staff_chat_id == chat_id, Ticket.card_message_id == message_id)
+        .order_by(Ticket.id.desc())
     )
     if by_card is not None:
         return by_card

@@ -481,3 +481,45 @@ def test_a_long_category_path_keeps_its_ends() -> None:
     assert short_path(path) == "Сайт и приложение → … → Ошибка загрузки"
     assert len(short_path("Очень длинная область → тип → " + "т" * 60)) == 42
     assert short_path("Заказы → Доставка → Сроки") == "Заказы → Доставка → Сроки"
+
+
+async def test_every_line_has_its_own_figures_and_transfers(
+    engine: AsyncEngine, tmp_path: Path
+) -> None:
+    """Two staff groups: T2 was moved to the payments line, where it was answered."""
+    async with make_sessionmaker(engine)() as session:
+        moved = await session.get(Ticket, 2)
+        assert moved is not None
+        moved.staff_chat_id = -2
+        session.add(
+            Event(
+                type="ticket_transferred",
+                created_at=at(17, 9, 40),
+                data={"from_group": -1, "to_group": -2},
+                customer_id=2,
+                ticket_id=2,
+            )
+        )
+        await session.commit()
+    config = StatsConfig(groups={-1: "main", -2: "Платежи"})
+    async with make_sessionmaker(engine)() as session:
+        result, _ = await summary(session, Week.parse("2026-W47", MSK), config, AS_OF)
+        export = await export_week(session, Week.parse("2026-W47", MSK), tmp_path, config, AS_OF)
+    main, payments = result["lines"]
+    # T1 and T3 (a ticket from before the groups) are the default line's.
+    assert (main["group"], main["tickets_opened"], main["unanswered"]) == ("main", 2, 1)
+    assert main["first_reply_p50_minutes"] == 10 and main["resolution_p50_hours"] == 2
+    assert (main["csat_average"], main["sla_breached"]) == (5, 1)  # T3: no reply by its due
+    assert (main["transfers_in"], main["transfers_out"]) == (0, 1)
+    assert (payments["group"], payments["tickets_opened"], payments["tickets_closed"]) == (
+        "Платежи",
+        1,
+        1,
+    )
+    assert payments["first_reply_p50_minutes"] == 60 and payments["resolution_p50_hours"] == 24
+    assert (payments["csat_average"], payments["sla_breached"]) == (1, 1)
+    assert (payments["transfers_in"], payments["transfers_out"]) == (1, 0)
+    assert result["transfers"] == 1
+    with export.files["csv_lines"].open(encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["group"], r["tickets_opened"]) for r in rows] == [("main", "2"), ("Платежи", "1")]

@@ -1,4 +1,4 @@
-"""Only members of the staff group act as operators.
+"""Only members of a staff group act as operators, and only in the groups they are in.
 
 Telegram delivers a group's messages from its members, but a user who has just left, a
 forwarded card's buttons or a crafted update must not act on tickets. Telegram tells an admin
@@ -30,32 +30,37 @@ def acts_as_operator(member: ChatMemberUnion) -> bool:
     return member.status in MEMBER and getattr(member, "is_member", True) is not False
 
 
+Member = tuple[int, int]  # (staff group, user)
+
+
 class StaffMemberMiddleware(BaseMiddleware):
-    def __init__(self, staff_chat_id: int, texts: Texts) -> None:
-        self.staff_chat_id = staff_chat_id
+    def __init__(self, texts: Texts) -> None:
         self.texts = texts
-        self._known: dict[int, tuple[bool, float]] = {}
-        self._told: dict[int, bool] = {}  # what Telegram's chat_member updates said, for good
+        self._known: dict[Member, tuple[bool, float]] = {}
+        self._told: dict[Member, bool] = {}  # what Telegram's chat_member updates said, for good
 
-    def learn(self, member: ChatMemberUnion) -> None:
-        """A chat_member update: the user's standing from now on, whatever was cached."""
-        self._told[member.user.id] = acts_as_operator(member)
-        self._known.pop(member.user.id, None)
+    def learn(self, chat_id: int, member: ChatMemberUnion) -> None:
+        """A chat_member update: the user's standing in that group from now on, whatever was
+        cached."""
+        key = (chat_id, member.user.id)
+        self._told[key] = acts_as_operator(member)
+        self._known.pop(key, None)
 
-    async def is_member(self, bot: Bot, user: User) -> bool:
-        told = self._told.get(user.id)
+    async def is_member(self, bot: Bot, chat_id: int, user: User) -> bool:
+        key = (chat_id, user.id)
+        told = self._told.get(key)
         if told is not None:
             return told
-        cached = self._known.get(user.id)
+        cached = self._known.get(key)
         now = time.monotonic()
         if cached is not None and now - cached[1] < TTL:
             return cached[0]
         try:
-            verdict = acts_as_operator(await bot.get_chat_member(self.staff_chat_id, user.id))
+            verdict = acts_as_operator(await bot.get_chat_member(chat_id, user.id))
         except (TelegramAPIError, ClientDecodeError) as exc:
             log.warning("membership of %s unknown: %s", user.id, type(exc).__name__)
             return False  # do not cache: the next try may succeed
-        self._known[user.id] = (verdict, now)
+        self._known[key] = (verdict, now)
         return verdict
 
     async def __call__(
@@ -66,12 +71,15 @@ class StaffMemberMiddleware(BaseMiddleware):
     ) -> Any:
         user: User | None = data.get("event_from_user")
         bot: Bot = data["bot"]
+        chat = data.get("event_chat")
+        if chat is None:
+            return None
         if isinstance(event, Message) and event.sender_chat is not None:
             # An anonymous admin posts as the group itself.
-            if event.sender_chat.id == self.staff_chat_id:
+            if event.sender_chat.id == chat.id:
                 return await handler(event, data)
             return None
-        if user is None or user.is_bot or not await self.is_member(bot, user):
+        if user is None or user.is_bot or not await self.is_member(bot, chat.id, user):
             log.info("ignored an update from non-member %s", user.id if user else None)
             if isinstance(event, CallbackQuery):
                 await event.answer(self.texts("staff-stranger"), show_alert=True)

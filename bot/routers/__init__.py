@@ -26,7 +26,15 @@ from bot.routers.customer import (
     relay,
     start,
 )
-from bot.routers.operator import card, close, commands, membership, reply, unknown_topic
+from bot.routers.operator import (
+    card,
+    close,
+    commands,
+    membership,
+    reply,
+    transfer,
+    unknown_topic,
+)
 from common.clock import Clock
 from common.i18n import Translator
 
@@ -59,20 +67,20 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     )
 
     operator = Router(name="operator")
-    operator.message.filter(F.chat.id == settings.staff_chat_id)
-    operator.edited_message.filter(F.chat.id == settings.staff_chat_id)
-    operator.callback_query.filter(F.message.chat.id == settings.staff_chat_id)
-    members = StaffMemberMiddleware(
-        settings.staff_chat_id, translator.texts(settings.staff_language)
-    )
+    groups = settings.routing().chat_ids
+    operator.message.filter(F.chat.id.in_(groups))
+    operator.edited_message.filter(F.chat.id.in_(groups))
+    operator.callback_query.filter(F.message.chat.id.in_(groups))
+    members = StaffMemberMiddleware(translator.texts(settings.staff_language))
     for observer in (operator.message, operator.edited_message, operator.callback_query):
         observer.middleware(members)
     operator.message.middleware(StaffContextMiddleware(clock))
     operator.include_routers(
-        membership.build_router(settings.staff_chat_id, members),
+        membership.build_router(groups, members),
         close.build_router(),
         card.build_router(),
         commands.build_router(),
+        transfer.build_router(),
         reply.build_router(),
         unknown_topic.build_router(),
         callback.build_staff_router(),

@@ -28,9 +28,11 @@ async def customer_message_to_ticket(
     await desk.to_staff(session, ticket, customer, album or [message])
 
 
-async def customer_edit_to_ticket(message: Message, session: AsyncSession, desk: Desk) -> None:
+async def customer_edit_to_ticket(
+    message: Message, session: AsyncSession, desk: Desk, ticket: Ticket
+) -> None:
     try:
-        await desk.mirror_edit(session, message, desk.staff_chat_id)
+        await desk.mirror_edit(session, message, desk.group_of(ticket))
     except TelegramAPIError as exc:
         log.warning("edit of message %s not mirrored: %s", message.message_id, type(exc).__name__)
 

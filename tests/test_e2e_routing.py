@@ -1,0 +1,166 @@
+"""Several staff groups (issue "Routing"): a new ticket goes to the first group whose rules it
+meets — the customer's language, the category of what they came with, the priority — else
+to the default group; operators answer from whichever group holds the ticket, and act only
+in the groups they are members of."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.sandbox.emulator import TelegramEmulator
+from bot.sandbox.people import Customer, StaffGroup
+from tests.conftest import FakeClock, Launch
+
+
+async def test_tickets_go_by_language_and_category_and_are_answered_from_each_group(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    english = StaffGroup(emulator, emulator.add_group("English desk", forum=True))
+    payments = StaffGroup(emulator, emulator.add_group("Платежи", forum=True))
+    await launch(
+        staff_groups=[
+            {"id": english.id, "name": "English", "languages": ["en"]},
+            {"id": payments.id, "name": "Платежи", "categories": ["Оплата"]},
+        ]
+    )
+    alice = make_customer("Алиса")
+    john = make_customer("John", language_code="en")
+    pavel = make_customer("Павел")
+    olga, kate, ivan = staff.operator("Ольга"), english.operator("Kate"), payments.operator("Иван")
+
+    alice.send("мне нужен живой человек")
+    john.send("I want to talk to a human")
+    pavel.send("у меня списали дважды за заказ, позовите оператора")
+    main_topic = await staff.new_topic(name="Алиса")
+    en_topic = await english.new_topic(name="John")
+    pay_topic = await payments.new_topic(name="Павел")
+    # Each ticket is in one group only.
+    assert [len(g.topics()) for g in (staff, english, payments)] == [1, 1, 1]
+
+    kate.says_in(en_topic.thread_id, "Hello John, how can I help?")
+    await john.receives("Hello John, how can I help?")
+    ivan.says_in(pay_topic.thread_id, "Вернём второе списание")
+    await pavel.receives("Вернём второе списание")
+    olga.says_in(main_topic.thread_id, "Слушаю вас")
+    await alice.receives("Слушаю вас")
+    john.send("my card was declined")
+    await english.receives_in(en_topic.thread_id, "my card was declined")
+    pavel.send("спасибо")
+    await payments.receives_in(pay_topic.thread_id, "спасибо")
+
+    # Olga is a member of the default group only: in the payments group (a crafted update,
+    # say) she reaches nobody, however she got there.
+    emulator.user_message(
+        payments.id, olga.id, {"text": "я не отсюда"}, thread_id=pay_topic.thread_id
+    )
+    ivan.says_in(pay_topic.thread_id, "/close")
+    await pavel.receives("закрыт")
+    assert "я не отсюда" not in pavel.texts()
+
+
+async def test_transfer_moves_the_ticket_and_its_dialog_to_another_group(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    second = StaffGroup(emulator, emulator.add_group("Second line", forum=True))
+    await launch(staff_groups=[{"id": second.id, "name": "Вторая линия", "priorities": ["urgent"]}])
+    alice = make_customer("Алиса")
+    olga, igor = staff.operator("Ольга"), second.operator("Игорь")
+    alice.send("приложение вылетает при оплате")
+    alice.send("/operator")
+    topic = await staff.new_topic(name="Алиса")
+    olga.says_in(topic.thread_id, "Сейчас уточню")
+    await alice.receives("Сейчас уточню")
+    alice.send("телефон samsung a52")
+    await staff.receives_in(topic.thread_id, "телефон samsung a52")
+
+    olga.says_in(topic.thread_id, "/transfer Линия")  # no such group: told the names
+    await staff.receives_in(
+        topic.thread_id, "Вторая линия", where=lambda m: "/transfer" in m["text"]
+    )
+    olga.says_in(topic.thread_id, "/transfer вторая линия нужен разработчик")
+    moved = await second.new_topic(name="Алиса")
+    card = second.topic_messages(moved.thread_id)[0]["text"]
+    # The new group sees the whole dialog so far, and who moved it and why.
+    assert "вылетает при оплате" in card and "samsung a52" in card and "Сейчас уточню" in card
+    await second.receives_in(moved.thread_id, "нужен разработчик")
+    # The old topic says where the ticket went, and is closed.
+    await staff.receives_in(topic.thread_id, "Вторая линия")
+    await emulator.wait_until(
+        lambda: emulator.topics[(staff.id, topic.thread_id)].closed, 10, "the old topic closed"
+    )
+
+    alice.send("так что с оплатой?")
+    await second.receives_in(moved.thread_id, "так что с оплатой?")
+    igor.says_in(moved.thread_id, "Исправим сегодня")
+    await alice.receives("Исправим сегодня")
+    assert "так что с оплатой?" not in [
+        m.get("text") for m in staff.topic_messages(topic.thread_id)
+    ]
+    # The customer noticed nothing of the move.
+    assert not [t for t in alice.texts() if "передан" in t.lower() or "линия" in t.lower()]
+    # Written in the old topic, a reply reaches nobody, and says so.
+    olga.says_in(topic.thread_id, "ещё тут?")
+    await staff.receives_in(topic.thread_id, "не связана ни с одним обращением")
+    assert "ещё тут?" not in alice.texts()
+
+
+async def test_a_ticket_past_its_sla_moves_to_the_escalation_group_on_the_clock(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+    clock: FakeClock,
+) -> None:
+    second = StaffGroup(emulator, emulator.add_group("Second line", forum=True))
+    bot = await launch(
+        staff_groups=[{"id": second.id, "name": "Вторая линия"}], escalate_to="вторая линия"
+    )
+    alice = make_customer("Алиса")
+    alice.send("Срочно позовите оператора, списали деньги дважды")
+    topic = await staff.new_topic(name="Алиса")
+    clock.advance(minutes=4)
+    assert await bot.app.sla_watcher.check() == (1, 0)  # warned in its own group first
+    assert second.topics() == []
+    clock.advance(minutes=2)
+    assert await bot.app.sla_watcher.check() == (0, 1)
+    moved = await second.new_topic(name="Алиса")
+    await second.receives_in(moved.thread_id, "нет первого ответа")
+    await staff.receives_in(topic.thread_id, "Вторая линия")
+    alice.send("алло?")
+    await second.receives_in(moved.thread_id, "алло?")
+    clock.advance(minutes=30)
+    assert await bot.app.sla_watcher.check() == (0, 0)  # breached once, moved once
+    assert len(second.topics()) == 1
+
+
+async def test_the_cards_move_button_lists_the_other_groups(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    english = StaffGroup(emulator, emulator.add_group("English desk", forum=True))
+    await launch(staff_groups=[{"id": english.id, "name": "English", "languages": ["en"]}])
+    alice = make_customer("Alice", language_code="ru")
+    olga, kate = staff.operator("Ольга"), english.operator("Kate")
+    alice.send("/operator")
+    topic = await staff.new_topic(name="Alice")
+    card = staff.topic_messages(topic.thread_id)[0]
+    olga.press(card, "Передать")
+    picker = await staff.receives_in(topic.thread_id, "Передать обращение #1")
+    assert [b["text"] for row in picker["reply_markup"]["inline_keyboard"] for b in row] == [
+        "English"
+    ]
+    olga.press(picker, "English")
+    moved = await english.new_topic(name="Alice")
+    # Pressed again (a second operator, a stale picker): nothing moves twice.
+    olga.press(picker, "English")
+    kate.says_in(moved.thread_id, "Hi Alice!")
+    await alice.receives("Hi Alice!")
+    assert len(english.topics()) == 1

@@ -691,12 +691,15 @@ class Desk:
                 "message_id": old_card,
                 "allow_sending_without_reply": True,
             }
-        # The old place's rows name it themselves (not "the ticket's place", which moves).
-        for method, params in [("SendMessage", farewell)] + (
-            [("CloseForumTopic", {"chat_id": old_group, "message_thread_id": old_thread})]
-            if old_thread is not None
-            else []
-        ):
+        # The old place's rows name it themselves (not "the ticket's place", which moves);
+        # a ticket whose topic was not made yet (escalated while waiting) left nothing there.
+        farewells: list[tuple[str, dict[str, Any]]] = []
+        if old_thread is not None or old_card is not None:
+            farewells.append(("SendMessage", farewell))
+        if old_thread is not None:
+            close = {"chat_id": old_group, "message_thread_id": old_thread}
+            farewells.append(("CloseForumTopic", close))
+        for method, params in farewells:
             outbox.enqueue(
                 session,
                 chat_id=old_group,

@@ -104,6 +104,13 @@ async def test_transfer_moves_the_ticket_and_its_dialog_to_another_group(
     ]
     # The customer noticed nothing of the move.
     assert not [t for t in alice.texts() if "передан" in t.lower() or "линия" in t.lower()]
+    # The old card's buttons do nothing there now, and say so.
+    old_card = staff.topic_messages(topic.thread_id)[0]
+    query = olga.press(old_card, "Закрыть")
+    await emulator.wait_until(lambda: query in emulator.callback_answers, what="an answer")
+    assert "уже нет" in emulator.callback_answers[query]["text"]
+    alice.send("вы ещё тут?")
+    await second.receives_in(moved.thread_id, "вы ещё тут?")  # not closed
     # Written in the old topic, a reply reaches nobody, and says so.
     olga.says_in(topic.thread_id, "ещё тут?")
     await staff.receives_in(topic.thread_id, "не связана ни с одним обращением")

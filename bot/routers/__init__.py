@@ -8,6 +8,7 @@ from datetime import timedelta
 from aiogram import F, Router
 
 from bot.config import Settings
+from bot.middlewares.card_place import CardPlaceMiddleware
 from bot.middlewares.customer import CustomerContextMiddleware
 from bot.middlewares.staff import StaffContextMiddleware
 from bot.middlewares.staff_member import StaffMemberMiddleware
@@ -74,6 +75,7 @@ def build_root_router(settings: Settings, translator: Translator, clock: Clock) 
     members = StaffMemberMiddleware(translator.texts(settings.staff_language))
     for observer in (operator.message, operator.edited_message, operator.callback_query):
         observer.middleware(members)
+    operator.callback_query.middleware(CardPlaceMiddleware())
     operator.message.middleware(StaffContextMiddleware(clock))
     operator.include_routers(
         membership.build_router(groups, members),

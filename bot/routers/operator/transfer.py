@@ -87,7 +87,6 @@ async def group_picked(
         ticket is None
         or not 0 <= callback_data.index < len(groups)
         or not isinstance(query.message, Message)
-        or desk.group_of(ticket) != query.message.chat.id  # moved already, or a forged press
         or ticket.status == TicketStatus.CLOSED
     ):
         await query.answer(desk.staff("staff-transfer-stale"))

@@ -5,11 +5,15 @@ in the groups they are members of."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
+from tests.bot_process import BotProcess
 from tests.conftest import FakeClock, Launch
+from tests.test_entrypoint import bot_env
 
 
 async def test_tickets_go_by_language_and_category_and_are_answered_from_each_group(
@@ -171,3 +175,43 @@ async def test_the_cards_move_button_lists_the_other_groups(
     kate.says_in(moved.thread_id, "Hi Alice!")
     await alice.receives("Hi Alice!")
     assert len(english.topics()) == 1
+
+
+async def test_python_m_bot_routes_by_env_staff_groups_alone(
+    tmp_path: Path,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+    database_url: str,
+) -> None:
+    """As a team installs it: STAFF_GROUPS and ESCALATE_TO in the environment, nothing else."""
+    english = StaffGroup(emulator, emulator.add_group("English desk", forum=True))
+    groups = [{"id": english.id, "name": "English", "languages": ["en"]}]
+    bot = BotProcess(
+        bot_env(
+            tmp_path,
+            BOT_TOKEN=emulator.token,
+            TELEGRAM_API_URL=emulator.base_url,
+            STAFF_CHAT_ID=str(staff.id),
+            STAFF_GROUPS=json.dumps(groups),
+            ESCALATE_TO="english",
+            DATABASE_URL=database_url,
+            POLLING_TIMEOUT="1",
+            SERVER__PORT="0",
+        ),
+        tmp_path,
+    )
+    john, alice = make_customer("John", language_code="en"), make_customer("Алиса")
+    kate = english.operator("Kate")
+    await bot.start()
+    try:
+        john.send("I need a human")
+        alice.send("позовите оператора")
+        topic = await english.new_topic(name="John", timeout=60)
+        await staff.new_topic(name="Алиса", timeout=30)
+        kate.says_in(topic.thread_id, "Hello John")
+        await john.receives("Hello John", timeout=30)
+        assert await bot.stop() == 0
+    finally:
+        await bot.close()
+    assert [t.name for t in english.topics() if "Алиса" in t.name] == []

@@ -234,6 +234,10 @@ class StaffGroupSettings(BaseModel):
     languages: list[Literal["ru", "en"]] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=list)
     priorities: list[Literal["urgent", "high", "normal", "low"]] = Field(default_factory=list)
+    # The group's own schedule and first-reply targets, instead of working_hours and
+    # sla.first_reply_minutes (a round-the-clock incidents line, say).
+    working_hours: WorkingHoursSettings | None = None
+    first_reply_minutes: dict[Literal["urgent", "high", "normal", "low"], int] | None = None
 
     @field_validator("id")
     @classmethod
@@ -256,6 +260,12 @@ class StaffGroupSettings(BaseModel):
             languages=frozenset(self.languages),
             categories=tuple(category_path(c) for c in self.categories),
             priorities=frozenset(self.priorities),
+            hours=self.working_hours.build() if self.working_hours else None,
+            first_reply_minutes=(
+                {str(k): v for k, v in self.first_reply_minutes.items()}
+                if self.first_reply_minutes is not None
+                else None
+            ),
         )
 
 

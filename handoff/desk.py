@@ -118,13 +118,14 @@ class Desk:
             dialog = await messages.dialog(session, customer.telegram_id, self.history_messages)
             said = [m.text or "" for m in dialog if m.direction == Direction.IN]
             ticket.priority = self.prioritiser.priority(contact.intent, said)
-            target = self.prioritiser.first_reply_target(ticket.priority)
-            ticket.sla_due_at = self.hours.add_working_time(now, target) if target else None
             ticket.staff_chat_id = self.routing.group_for(
                 customer.language,
                 (ticket.category1, ticket.category2, ticket.category3),
                 ticket.priority,
             )
+            target = self._first_reply_target(ticket)
+            hours = self.hours_of(ticket)
+            ticket.sla_due_at = hours.add_working_time(now, target) if target else None
             events.ticket_event(
                 session,
                 "ticket_opened",
@@ -154,9 +155,21 @@ class Desk:
         if ticket.card_message_id is None:
             await self._open_topic(session, ticket, ticket.customer)
 
-    def reply_expected(self, at: datetime) -> datetime | None:
-        """None while the desk works; otherwise when it opens next."""
-        return None if self.hours.is_open(at) else self.hours.next_open(at)
+    def reply_expected(self, at: datetime, ticket: Ticket | None = None) -> datetime | None:
+        """None while the desk (the ticket's group) works; otherwise when it opens next."""
+        hours = self.hours_of(ticket) if ticket is not None else self.hours
+        return None if hours.is_open(at) else hours.next_open(at)
+
+    def hours_of(self, ticket: Ticket) -> WorkingHours:
+        group = self.routing.group(self.group_of(ticket))
+        return group.hours if group is not None and group.hours is not None else self.hours
+
+    def _first_reply_target(self, ticket: Ticket) -> timedelta | None:
+        group = self.routing.group(self.group_of(ticket))
+        if group is not None and group.first_reply_minutes is not None:
+            minutes = group.first_reply_minutes.get(ticket.priority)
+            return timedelta(minutes=minutes) if minutes else None
+        return self.prioritiser.first_reply_target(ticket.priority)
 
     async def _open_topic(
         self, session: AsyncSession, ticket: Ticket, customer: Customer, recreated: bool = False
@@ -280,7 +293,7 @@ class Desk:
             and t.opened_at >= ticket.opened_at - REPEAT_WINDOW
             for t in earlier
         )
-        zone = self.hours.timezone
+        zone = self.hours_of(ticket).timezone
         return CardExtras(
             order_number=str(order.data.get("number") or "") if order else "",
             order_result=str(order.data.get("status") or order.data.get("result") or "")

@@ -8,8 +8,10 @@ to it (/transfer, escalation past the SLA). Categories match by their beginning,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from handoff.hours import WorkingHours
 
 CATEGORY_SEPARATOR = "/"
 
@@ -25,6 +27,9 @@ class StaffGroup:
     languages: frozenset[str] = frozenset()
     categories: tuple[tuple[str, ...], ...] = ()
     priorities: frozenset[str] = frozenset()
+    # The group's own working hours and first-reply targets (None: the desk's).
+    hours: WorkingHours | None = field(default=None, compare=False)
+    first_reply_minutes: Mapping[str, int] | None = field(default=None, compare=False)
 
     def takes(self, language: str, category: Sequence[str | None], priority: str) -> bool:
         if not (self.languages or self.categories or self.priorities):
@@ -64,6 +69,11 @@ class Routing:
 
     def name_of(self, chat_id: int) -> str:
         return self.names.get(chat_id, str(chat_id))
+
+    def group(self, chat_id: int) -> StaffGroup | None:
+        """A group of `staff_groups` (None for the default group, which has the desk's own
+        hours and targets)."""
+        return next((g for g in self.groups if g.id == chat_id), None)
 
     def group_for(self, language: str, category: Sequence[str | None], priority: str) -> int:
         for group in self.groups:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
@@ -215,3 +217,37 @@ async def test_python_m_bot_routes_by_env_staff_groups_alone(
     finally:
         await bot.close()
     assert [t.name for t in english.topics() if "Алиса" in t.name] == []
+
+
+async def test_a_round_the_clock_line_keeps_its_own_hours_and_targets(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+    clock: FakeClock,
+) -> None:
+    """The desk works 09:00-21:00; the incidents line around the clock, urgent in 15 min."""
+    incidents = StaffGroup(emulator, emulator.add_group("Incidents", forum=True))
+    always = dict.fromkeys(["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "00:00-24:00")
+    await launch(
+        staff_groups=[
+            {
+                "id": incidents.id,
+                "name": "Инциденты",
+                "priorities": ["urgent"],
+                "working_hours": {"timezone": "Europe/Moscow", "days": always},
+                "first_reply_minutes": {"urgent": 15},
+            }
+        ]
+    )
+    clock.current = datetime(2026, 12, 2, 23, 30, tzinfo=ZoneInfo("Europe/Moscow"))  # Wed night
+    alice, bob = make_customer("Алиса"), make_customer("Борис")
+    alice.send("срочно позовите оператора, сайт не работает")
+    await alice.receives("обращение #1")
+    bob.send("позовите оператора")
+    await bob.receives("обращение #2")
+    await bob.receives("завтра после 09:00")  # the desk answers in the morning
+    topic = await incidents.new_topic(name="Алиса")
+    card = incidents.topic_messages(topic.thread_id)[0]["text"]
+    assert "02.12 23:45" in card  # 15 minutes, tonight (not the desk's 03.12 09:05)
+    assert not [t for t in alice.texts() if "после 09:00" in t]  # the line is open

@@ -2,6 +2,7 @@
 
 import re
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, or_f
@@ -84,14 +85,15 @@ async def hand_off(
     # the customer (handoff-unavailable).
     ticket, created = await desk.open_ticket(session, customer, reason, contact)
     say(target.answer(t("handoff-opened" if created else "handoff-already-open", ticket=ticket.id)))
-    opens = desk.reply_expected(desk.now())
+    opens = desk.reply_expected(desk.now(), ticket)
     if created and opens is not None:
-        say(target.answer(t("handoff-after-hours", when=describe_when(t, desk, opens))))
+        zone = desk.hours_of(ticket).timezone
+        say(target.answer(t("handoff-after-hours", when=describe_when(t, desk, opens, zone))))
 
 
-def describe_when(t: Texts, desk: Desk, opens: datetime) -> str:
+def describe_when(t: Texts, desk: Desk, opens: datetime, zone: ZoneInfo | None = None) -> str:
     """ "today after 09:00", "on Monday after 09:00", "on 02.01 after 10:00" in desk time."""
-    zone = desk.hours.timezone
+    zone = zone or desk.hours.timezone
     local, today = opens.astimezone(zone), desk.now().astimezone(zone).date()
     clock_time = local.strftime("%H:%M")
     days = (local.date() - today).days

@@ -406,7 +406,7 @@ class Settings(BaseSettings):
         description="more staff groups and the tickets they take (JSON list in env)",
     )
     escalate_to: str = Field(
-        default="", description="the group (by name) that takes tickets past their SLA"
+        default="", description="the group (by name) that takes tickets past their SLA or urgent"
     )
     admin_ids: Annotated[list[int], NoDecode] = Field(
         default_factory=list, description="admins' Telegram user ids, comma-separated"

@@ -459,7 +459,7 @@ class Desk:
                 )
                 if target is not None:
                     params["reply_parameters"] = {"message_id": target}
-        await outbox.enqueue_relay(
+        queued = await outbox.enqueue_relay(
             session,
             source=(first.chat.id, first.message_id),
             chat_id=group,
@@ -475,7 +475,27 @@ class Desk:
         if ticket.status == TicketStatus.WAITING:
             # The operator's turn again: recorded, but not shown (see shown_status).
             ticket.status = TicketStatus.IN_PROGRESS
+        said = [m.text or m.caption or "" for m in album]
+        if queued and ticket.priority != "urgent" and self.prioritiser.is_urgent(said):
+            await self._raise_to_urgent(session, ticket)
         await session.commit()
+
+    async def _raise_to_urgent(self, session: AsyncSession, ticket: Ticket) -> None:
+        """The customer wrote «срочно» during the ticket: urgent from now, a sooner first-reply
+        deadline if it still waits for one, and with `escalate_to`, that group takes it."""
+        now, old = self.now(), ticket.priority
+        ticket.priority = "urgent"
+        target = self._first_reply_target(ticket) if ticket.first_reply_at is None else None
+        if target is not None:
+            due = self.hours_of(ticket).add_working_time(now, target)
+            if due is not None and (ticket.sla_due_at is None or due < ticket.sla_due_at):
+                ticket.sla_due_at = due
+        events.ticket_event(session, "priority_raised", now, ticket, old=old, priority="urgent")
+        group = self.routing.escalate_to
+        if group is not None and self.group_of(ticket) != group:
+            await self.transfer(session, ticket, group, None, self.staff("staff-urgent-escalated"))
+        else:
+            await self.refresh(session, ticket)
 
     async def to_customer(
         self, session: AsyncSession, ticket: Ticket, album: Sequence[Message]

@@ -23,9 +23,12 @@ class Prioritiser:
         self.targets = dict(targets_minutes or {})
 
     def priority(self, intent: str | None, said: Iterable[str]) -> str:
-        if self._urgent is not None and any(self._urgent.search(text) for text in said):
+        if self.is_urgent(said):
             return "urgent"
         return self.intents.get(intent or "", "normal")
+
+    def is_urgent(self, said: Iterable[str]) -> bool:
+        return self._urgent is not None and any(self._urgent.search(text) for text in said)
 
     def first_reply_target(self, priority: str) -> timedelta | None:
         minutes = self.targets.get(priority)

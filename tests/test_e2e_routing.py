@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
+from storage.models import Ticket
 from tests.bot_process import BotProcess
 from tests.conftest import FakeClock, Launch
 from tests.test_entrypoint import bot_env
@@ -251,3 +252,30 @@ async def test_a_round_the_clock_line_keeps_its_own_hours_and_targets(
     card = incidents.topic_messages(topic.thread_id)[0]["text"]
     assert "02.12 23:45" in card  # 15 minutes, tonight (not the desk's 03.12 09:05)
     assert not [t for t in alice.texts() if "после 09:00" in t]  # the line is open
+
+
+async def test_a_customer_writing_urgent_mid_ticket_raises_it_and_escalates(
+    launch: Launch,
+    emulator: TelegramEmulator,
+    staff: StaffGroup,
+    make_customer: Callable[..., Customer],
+) -> None:
+    second = StaffGroup(emulator, emulator.add_group("Second line", forum=True))
+    bot = await launch(staff_groups=[{"id": second.id, "name": "Вторая"}], escalate_to="Вторая")
+    alice = make_customer("Алиса")
+    alice.send("позовите оператора")
+    topic = await staff.new_topic(name="Алиса")
+    alice.send("это срочно, у меня списали деньги!")
+    await staff.receives_in(topic.thread_id, "это срочно")  # said where it was written
+    moved = await second.new_topic(name="Алиса")
+    await second.receives_in(moved.thread_id, "клиент пишет, что это срочно")
+    card = second.topic_messages(moved.thread_id)[0]["text"]
+    assert "срочный" in card and "это срочно" in card
+    async with bot.sessionmaker() as session:
+        ticket = await session.get(Ticket, 1)
+        assert ticket is not None and ticket.priority == "urgent"
+        due, opened = ticket.sla_due_at, ticket.opened_at
+        assert due is not None and due - opened <= timedelta(minutes=5)
+    alice.send("срочно же!")  # once urgent, nothing moves again
+    await second.receives_in(moved.thread_id, "срочно же!")
+    assert len(second.topics()) == 1

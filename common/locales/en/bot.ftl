@@ -171,6 +171,7 @@ staff-topic-linked = 🔗 This topic now belongs to request #{ $ticket }: messag
 staff-sla-warning = ⏰ { $minutes } min left to give the first reply on #{ $ticket }.
 staff-sla-breached = 🚨 First-reply target missed on #{ $ticket } (was due { $due }).
 staff-sla-escalated = no first reply by { $due } (SLA)
+staff-urgent-escalated = the customer wrote that it is urgent
 admin-sla-breached = 🚨 SLA: request #{ $ticket } ({ $priority }) has no reply; it was due { $due }.
 admin-update-quarantined = ⚠️ Update { $update } could not be handled ({ $error }); it is kept aside and the others go on. List: <code>python -m storage quarantine</code>; replay after a fix: <code>python -m storage quarantine --replay { $update }</code>
 staff-rating-low = ⚠️ Low rating { $score }/5 on #{ $ticket } — worth contacting the customer.

@@ -173,6 +173,7 @@ staff-topic-linked = 🔗 Эта тема теперь у обращения #{ 
 staff-sla-warning = ⏰ До конца срока первого ответа по #{ $ticket } осталось { $minutes } мин.
 staff-sla-breached = 🚨 Срок первого ответа по #{ $ticket } нарушен (был до { $due }).
 staff-sla-escalated = нет первого ответа к { $due } (SLA)
+staff-urgent-escalated = клиент пишет, что это срочно
 admin-sla-breached = 🚨 SLA: обращение #{ $ticket } ({ $priority }) без ответа, срок был до { $due }.
 admin-update-quarantined = ⚠️ Обновление { $update } не удалось обработать ({ $error }); оно отложено, остальные обрабатываются. Список: <code>python -m storage quarantine</code>; повторить после исправления: <code>python -m storage quarantine --replay { $update }</code>
 staff-rating-low = ⚠️ Низкая оценка { $score }/5 по #{ $ticket } — стоит связаться с клиентом.

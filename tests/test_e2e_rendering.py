@@ -85,6 +85,8 @@ def test_counts_take_the_plural_form_of_their_language() -> None:
         "sla": {"breach_rate": 0.0},
         "cost": {"total": 0, "currency": "₽"},
         "top_reasons": [],
+        "lines": [],
+        "transfers": 0,
         "alerts": [],
     }
 

@@ -56,6 +56,11 @@ FUNCTION_WEIGHT = 0.3
 # the cosine below which two mean-pooled sentences have nothing in common.
 DENSE_SHARE = 0.3
 DENSE_FLOOR = 0.4
+# An article's relevance is its best phrase's plus this share of its second best: a question
+# that two of an article's example questions (or its title and body) resemble is more surely
+# about it than one that a single phrase of another article resembles as much.
+SECOND_PHRASE = 0.3
+CANDIDATE_PHRASES = 200
 # (analyzer, weight): stems carry the meaning, whole words the exact phrasing, character
 # n-grams typos and word forms the stemmer misses.
 BLOCKS: list[tuple[Callable[[list[str]], list[str]], float]] = [
@@ -223,12 +228,23 @@ class KBIndex:
         if index is None or not tokens:
             return []
         scores = index.scores(query[:MAX_QUERY], tokens)
-        best: dict[str, Match] = {}
-        for position in np.argsort(-scores):
+        phrases: dict[str, list[float]] = {}  # each article's two best phrase scores
+        articles: dict[str, Article] = {}
+        # The best phrases only: one further down cannot lift an article into the top few.
+        for position in np.argsort(-scores)[:CANDIDATE_PHRASES]:
             score = float(scores[position])
-            if score <= 0 or len(best) >= limit:
+            if score <= 0:
                 break
             article = index.articles[position]
-            if article.id not in best:
-                best[article.id] = Match(article, round(score, 1))
-        return list(best.values())
+            articles[article.id] = article
+            kept = phrases.setdefault(article.id, [])
+            if len(kept) < 2:
+                kept.append(score)
+        ranked = sorted(
+            (
+                (min(100.0, best[0] + SECOND_PHRASE * sum(best[1:])), article_id)
+                for article_id, best in phrases.items()
+            ),
+            key=lambda pair: -pair[0],
+        )
+        return [Match(articles[a], round(score, 1)) for score, a in ranked[:limit]]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.routers.operator.commands import find_article
 from bot.sandbox.people import Customer, StaffGroup, buttons
+from kb.service import KnowledgeBaseService
 from storage.models import Contact, Direction, Event, Message, Ticket
 from tests.conftest import RunningBot
 
@@ -202,4 +205,24 @@ async def test_kb_in_the_staffs_language_sends_the_customers_version(
     john.send("/operator")
     topic = await staff.new_topic(name="John")
     olga.says_in(topic.thread_id, "/kb возврат денег")
-    await john.receives("When will I get my money back")
+    await john.receives("Returns and refunds")
+
+
+def test_kb_prefers_an_article_the_customer_can_read(tmp_path: Path) -> None:
+    """Two Russian articles answer the operator's words about as well; only the second has
+    an English version: an English customer gets that one, not a Russian text."""
+    articles = {
+        ("ru", "refund-timing"): "Сроки возврата денег",
+        ("ru", "refund-rules"): "Правила возврата денег",
+        ("en", "refund-rules"): "Refund rules",
+    }
+    for (language, key), title in articles.items():
+        (tmp_path / f"{key}.{language}.md").write_text(
+            f"---\nid: {key}\ntitle: {title}\nlanguage: {language}\n---\n{title}.\n",
+            encoding="utf-8",
+        )
+    kb = KnowledgeBaseService(tmp_path)
+    kb.load()
+    assert kb.index.search("возврат денег", "ru")[0].article.id == "refund-timing"
+    found = find_article(kb, "возврат денег", "en", 20, "ru")
+    assert found is not None and (found.id, found.language) == ("refund-rules", "en")

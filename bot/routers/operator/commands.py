@@ -23,6 +23,8 @@ from kb.service import KnowledgeBaseService
 from storage import events
 from storage.models import Ticket
 
+CLOSE_ENOUGH = 10.0  # relevance points between two articles that answer a query about as well
+
 
 def find_article(
     kb: KnowledgeBaseService, query: str, language: str, threshold: float, staff_language: str
@@ -37,10 +39,15 @@ def find_article(
     if exact is not None:
         return exact
     for searched in dict.fromkeys((language, staff_language)):
-        matches = kb.index.search(query, searched, limit=1)
-        if matches and matches[0].score >= threshold:
-            found = matches[0].article
-            return kb.index.kb.get(found.id, language) or found
+        matches = [m for m in kb.index.search(query, searched) if m.score >= threshold]
+        # Of articles about as relevant, the one the customer can read in their language.
+        for match in matches:
+            if match.score >= matches[0].score - CLOSE_ENOUGH:
+                translated = kb.index.kb.get(match.article.id, language)
+                if translated is not None:
+                    return translated
+        if matches:
+            return matches[0].article
     return None
 
 

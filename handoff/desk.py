@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup, Message, ReplyParameters, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -48,6 +48,9 @@ T = TypeVar("T")
 # An outbox row the desk carries out itself, not a Bot API method: the topic and card of a
 # new ticket (and a pin), made in the background so the customer's update never waits for them.
 OPEN_TOPIC = "OpenTopic"
+# Answers that say a call was not carried out (unlike a 5xx or a timeout, which may hide one
+# that was).
+REFUSED = (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter)
 
 
 def card_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
@@ -200,17 +203,16 @@ class Desk:
                 topic = await self.bot.create_forum_topic(group, name)
                 thread_id = topic.message_thread_id
                 self.forum[group] = True
-            except TelegramBadRequest as exc:
+            except REFUSED as exc:
                 ticket.topic_requested_at = None  # refused: no topic was made
                 await session.commit()
-                if "not a forum" not in exc.message.lower():
+                if (
+                    not isinstance(exc, TelegramBadRequest)
+                    or "not a forum" not in exc.message.lower()
+                ):
                     raise
                 log.warning("staff chat %s is not a forum: tickets go as reply chains", group)
                 self.forum[group] = False
-            except TelegramForbiddenError:
-                ticket.topic_requested_at = None
-                await session.commit()
-                raise
         if thread_id != ticket.thread_id or recreated:
             ticket.thread_id = thread_id
             ticket.topic_shown = name if thread_id is not None else None

@@ -269,3 +269,22 @@ async def test_a_restart_between_a_callback_dialogs_steps_does_not_lose_the_dial
     )
     assert "Алиса" in card["text"] and "+79161234567" in card["text"]
     await second.settled()
+
+
+async def test_asking_for_a_person_mid_dialog_ends_it_and_every_message_reaches_the_topic(
+    bot: RunningBot, make_customer: Callable[..., Customer], staff: StaffGroup
+) -> None:
+    """The bot asked for an order number; the customer asks for a person instead. Their next
+    messages, whatever they say, are for the operator, not answers to the bot's question
+    (found by bench/desk_capacity.py: "I need help with my order", /operator, then every
+    message answered "that does not look like an order number")."""
+    john = make_customer("John", language_code="en")
+    john.send("I need help with my order")
+    await john.receives("order number")
+    john.send("/operator")
+    await john.receives("request #1")
+    topic = await staff.new_topic(name="John")
+    for text in ("it was order 1 of 3", "hello?", "still nothing"):
+        john.send(text)
+        await staff.receives_in(topic.thread_id, text)
+    assert not [t for t in john.texts() if "does not look like an order number" in t]

@@ -80,7 +80,11 @@ async def hand_off(
     desk: Desk,
     reason: str,
     contact: Classification,
+    state: FSMContext,
 ) -> None:
+    # A dialog left half-way (the bot asked for an order number) ends: from now on every
+    # message goes to the operator, not to the bot's question.
+    await state.set_state(None)
     # The topic and card follow in the background; if they cannot be made, the outbox tells
     # the customer (handoff-unavailable).
     ticket, created = await desk.open_ticket(session, customer, reason, contact)
@@ -119,7 +123,7 @@ async def cmd_operator(
 ) -> None:
     text = message.text or ""
     contact = await request_subject.of(text) or await recall_contact(state, categorizer, text)
-    await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
+    await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact, state)
 
 
 async def asks_again_during_ticket(
@@ -153,7 +157,7 @@ async def operator_button(
     if isinstance(query.message, Message):
         reason = callback_data.reason if callback_data.reason in REASONS else "asked_for_operator"
         contact = await recall_contact(state, categorizer, "")
-        await hand_off(query.message, say, session, customer, t, desk, reason, contact)
+        await hand_off(query.message, say, session, customer, t, desk, reason, contact, state)
 
 
 def build_router(keywords: list[str]) -> Router:

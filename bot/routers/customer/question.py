@@ -159,7 +159,9 @@ async def answer_question(
 
     if decision.action is Action.HAND_OFF:
         events.log(session, "nlu_handoff", now, customer_id=customer.id, **seen)
-        await hand_off(message, say, session, customer, t, desk, "asked_for_operator", contact)
+        await hand_off(
+            message, say, session, customer, t, desk, "asked_for_operator", contact, state
+        )
         return
     if decision.action is Action.ANSWER and decision.article is not None:
         await answer_with(

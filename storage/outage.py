@@ -19,7 +19,11 @@ def is_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
         return True
     if isinstance(exc, DBAPIError):
-        return bool(exc.connection_invalidated)
+        # PostgreSQL's own word: a connection problem (08…) or the server shutting down,
+        # starting up or restarted by an administrator (57P…), which asyncpg reports as a
+        # plain DBAPIError while the server stops.
+        code = str(getattr(exc.orig, "sqlstate", None) or "")
+        return bool(exc.connection_invalidated) or code.startswith(("08", "57P"))
     # A driver's connect() refused before SQLAlchemy could wrap it (asyncpg to a server that
     # is down); aiohttp's connection errors are not builtin ConnectionErrors.
     return isinstance(exc, ConnectionError)

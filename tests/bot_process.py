@@ -3,23 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import socket
+import os
 import sys
 from pathlib import Path
 
 import aiohttp
 
+from bot.sandbox.emulator import TelegramEmulator
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+
+def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
+    """The bot's whole environment: `values` and the few variables a process needs to run."""
+    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
+    env.update(values)
+    return env
 
 
 class BotProcess:
-    """Its output is read through a pipe into memory: a file would be refused too when a
-    test takes the process's right to write files away (tests/test_real_outages.py)."""
+    """`python -m bot` configured by environment variables only. Its output is read through
+    a pipe into memory: a file would be refused too when a test takes the process's right to
+    write files away (tests/test_real_outages.py)."""
 
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env, self.cwd = env, cwd
@@ -27,6 +30,27 @@ class BotProcess:
         self.starts = 0
         self._output: list[bytes] = []
         self._readers: list[asyncio.Task[None]] = []
+
+    @classmethod
+    def polling(
+        cls,
+        cwd: Path,
+        emulator: TelegramEmulator,
+        staff_chat_id: int,
+        database_url: str,
+        **env: str,
+    ) -> BotProcess:
+        """Polling the emulator, quickly (1 s long polls), no HTTP server unless `env` asks."""
+        values = {
+            "BOT_TOKEN": emulator.token,
+            "TELEGRAM_API_URL": emulator.base_url,
+            "STAFF_CHAT_ID": str(staff_chat_id),
+            "DATABASE_URL": database_url,
+            "POLLING_TIMEOUT": "1",
+            "SERVER__PORT": "0",
+            **env,
+        }
+        return cls(bot_env(cwd, **values), cwd)
 
     @property
     def pid(self) -> int:

@@ -19,7 +19,6 @@ import pytest
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
 from tests.bot_process import BotProcess
-from tests.test_entrypoint import bot_env
 
 pytestmark = pytest.mark.slow
 
@@ -38,21 +37,15 @@ async def test_sigkill_loses_no_customer_message_and_no_operator_reply(
     # 96 copies into one group: at Telegram's 20 a minute this would take five minutes, and
     # crash safety, not pacing, is what this test is about (tests/test_e2e_desk.py paces).
     emulator.limits = None
-    bot = BotProcess(
-        bot_env(
-            tmp_path,
-            BOT_TOKEN=emulator.token,
-            TELEGRAM_API_URL=emulator.base_url,
-            STAFF_CHAT_ID=str(staff.id),
-            DATABASE_URL=database_url,
-            POLLING_TIMEOUT="1",
-            LOG_LEVEL="INFO",
-            # Telegram's ~20 messages a minute per group would stretch this test to minutes.
-            DELIVERY__GROUP_RATE_PER_MINUTE="0",
-            SERVER__PORT="0",
-            CONCURRENCY=str(CONCURRENCY),
-        ),
+    bot = BotProcess.polling(
         tmp_path,
+        emulator,
+        staff.id,
+        database_url,
+        LOG_LEVEL="INFO",
+        # Telegram's ~20 messages a minute per group would stretch this test to minutes.
+        DELIVERY__GROUP_RATE_PER_MINUTE="0",
+        CONCURRENCY=str(CONCURRENCY),
     )
     customers = [make_customer(f"Клиент{i}") for i in range(CUSTOMERS)]
     olga = staff.operator("Ольга")
@@ -148,18 +141,8 @@ async def test_sigkill_while_tickets_are_being_opened_doubles_no_topic_unseen(
     one topic that has its card, and each empty leftover is named in that topic's warning."""
     emulator.limits = None
     emulator.latency["createforumtopic"] = 0.3  # Telegram made it; the answer is on its way
-    bot = BotProcess(
-        bot_env(
-            tmp_path,
-            BOT_TOKEN=emulator.token,
-            TELEGRAM_API_URL=emulator.base_url,
-            STAFF_CHAT_ID=str(staff.id),
-            DATABASE_URL=database_url,
-            POLLING_TIMEOUT="1",
-            DELIVERY__GROUP_RATE_PER_MINUTE="0",
-            SERVER__PORT="0",
-        ),
-        tmp_path,
+    bot = BotProcess.polling(
+        tmp_path, emulator, staff.id, database_url, DELIVERY__GROUP_RATE_PER_MINUTE="0"
     )
     customers = [make_customer(f"Клиент{i}") for i in range(TICKETS)]
 

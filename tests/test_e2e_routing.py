@@ -16,7 +16,6 @@ from bot.sandbox.people import Customer, StaffGroup
 from storage.models import Ticket
 from tests.bot_process import BotProcess
 from tests.conftest import FakeClock, Launch
-from tests.test_entrypoint import bot_env
 
 
 async def test_tickets_go_by_language_and_category_and_are_answered_from_each_group(
@@ -190,19 +189,13 @@ async def test_python_m_bot_routes_by_env_staff_groups_alone(
     """As a team installs it: STAFF_GROUPS and ESCALATE_TO in the environment, nothing else."""
     english = StaffGroup(emulator, emulator.add_group("English desk", forum=True))
     groups = [{"id": english.id, "name": "English", "languages": ["en"]}]
-    bot = BotProcess(
-        bot_env(
-            tmp_path,
-            BOT_TOKEN=emulator.token,
-            TELEGRAM_API_URL=emulator.base_url,
-            STAFF_CHAT_ID=str(staff.id),
-            STAFF_GROUPS=json.dumps(groups),
-            ESCALATE_TO="english",
-            DATABASE_URL=database_url,
-            POLLING_TIMEOUT="1",
-            SERVER__PORT="0",
-        ),
+    bot = BotProcess.polling(
         tmp_path,
+        emulator,
+        staff.id,
+        database_url,
+        STAFF_GROUPS=json.dumps(groups),
+        ESCALATE_TO="english",
     )
     john, alice = make_customer("John", language_code="en"), make_customer("Алиса")
     kate = english.operator("Kate")

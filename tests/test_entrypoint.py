@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -13,12 +12,7 @@ import pytest
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
-
-
-def bot_env(tmp_path: Path, **values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "SYSTEMROOT")}
-    env.update(values)
-    return env
+from tests.bot_process import bot_env
 
 
 async def run_bot_until_exit(tmp_path: Path, env: dict[str, str]) -> tuple[int, str]:

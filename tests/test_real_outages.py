@@ -20,9 +20,9 @@ import pytest
 
 from bot.sandbox.emulator import TelegramEmulator
 from bot.sandbox.people import Customer, StaffGroup
-from tests.bot_process import BotProcess, free_port, healthz
+from tests.bot_process import BotProcess, healthz
+from tests.conftest import free_port
 from tests.postgres import OwnServer
-from tests.test_entrypoint import bot_env
 
 pytestmark = pytest.mark.outage
 
@@ -34,16 +34,7 @@ def bot_for(
 ) -> tuple[BotProcess, int]:
     """The bot, and the port of its /healthz."""
     port = free_port()
-    env = bot_env(
-        tmp_path,
-        BOT_TOKEN=emulator.token,
-        TELEGRAM_API_URL=emulator.base_url,
-        STAFF_CHAT_ID=str(staff.id),
-        DATABASE_URL=url,
-        POLLING_TIMEOUT="1",
-        SERVER__PORT=str(port),
-    )
-    return BotProcess(env, tmp_path), port
+    return BotProcess.polling(tmp_path, emulator, staff.id, url, SERVER__PORT=str(port)), port
 
 
 async def converse_through_an_outage(

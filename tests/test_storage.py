@@ -313,12 +313,20 @@ def test_only_the_databases_own_failures_hold_updates_back() -> None:
     import sqlite3
 
     import aiohttp
-    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
     from storage.outage import is_outage
 
     full = OperationalError("INSERT …", {}, sqlite3.OperationalError("database or disk is full"))
     assert is_outage(full) and is_outage(ConnectionRefusedError(111, "refused"))
+
+    class PostgresError(Exception):  # what SQLAlchemy's asyncpg adapter wraps, with its code
+        def __init__(self, sqlstate: str) -> None:
+            self.sqlstate = sqlstate
+
+    # A server shutting down refuses new connections with 57P03, wrapped as a DBAPIError.
+    for code, down in (("57P03", True), ("57P01", True), ("08006", True), ("23505", False)):
+        assert is_outage(DBAPIError("connect", {}, PostgresError(code))) is down, code
     shop_down = aiohttp.ClientConnectorError(
         aiohttp.client_reqrep.ConnectionKey("shop", 443, True, None, None, None, None),
         OSError(111, "refused"),

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import os
 import sys
 from datetime import UTC, datetime
@@ -33,6 +35,25 @@ def _config_file() -> dict[str, Any]:
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return data if isinstance(data, dict) else {}
+
+
+def _group_names(raw: dict[str, Any]) -> dict[int, str]:
+    """The staff groups' names, from the environment or the config file as the bot reads
+    them (best effort: the export only labels its lines with them)."""
+    names: dict[int, str] = {}
+    default = os.environ.get("STAFF_CHAT_ID") or raw.get("staff_chat_id")
+    name = os.environ.get("STAFF_CHAT_NAME") or raw.get("staff_chat_name") or "main"
+    groups: Any = raw.get("staff_groups") or []
+    with contextlib.suppress(ValueError):
+        groups = (
+            json.loads(os.environ["STAFF_GROUPS"]) if os.environ.get("STAFF_GROUPS") else groups
+        )
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        if default is not None:
+            names[int(default)] = str(name)
+        for group in groups if isinstance(groups, list) else []:
+            names.setdefault(int(group["id"]), str(group["name"]))
+    return names
 
 
 async def _export(url: str, week_label: str | None, out: Path | None) -> int:
@@ -61,7 +82,7 @@ async def _export(url: str, week_label: str | None, out: Path | None) -> int:
                 session,
                 week,
                 out or settings.export_dir,
-                stats_config(settings, categories.default),
+                stats_config(settings, categories.default, _group_names(raw)),
                 now,
                 progress=lambda msg: print(msg, file=sys.stderr, flush=True),
             )

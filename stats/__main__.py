@@ -48,10 +48,11 @@ def _group_names(raw: dict[str, Any]) -> dict[int, str]:
         groups = (
             json.loads(os.environ["STAFF_GROUPS"]) if os.environ.get("STAFF_GROUPS") else groups
         )
-    with contextlib.suppress(KeyError, TypeError, ValueError):
+    with contextlib.suppress(TypeError, ValueError):
         if default is not None:
             names[int(default)] = str(name)
-        for group in groups if isinstance(groups, list) else []:
+    for group in groups if isinstance(groups, list) else []:
+        with contextlib.suppress(KeyError, TypeError, ValueError):
             names.setdefault(int(group["id"]), str(group["name"]))
     return names
 

@@ -523,3 +523,17 @@ async def test_every_line_has_its_own_figures_and_transfers(
     with export.files["csv_lines"].open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert [(r["group"], r["tickets_opened"]) for r in rows] == [("main", "2"), ("Платежи", "1")]
+
+
+def test_the_command_line_export_names_the_lines_as_the_bot_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stats.__main__ import _group_names
+
+    groups = [{"id": -3}, {"id": -2, "name": "Платежи"}]  # one without a name: skipped
+    raw = {"staff_chat_id": -1, "staff_groups": groups}
+    assert _group_names(raw) == {-1: "main", -2: "Платежи"}
+    monkeypatch.setenv("STAFF_CHAT_ID", "-10")
+    monkeypatch.setenv("STAFF_CHAT_NAME", "Первая линия")
+    monkeypatch.setenv("STAFF_GROUPS", '[{"id": -20, "name": "English"}]')
+    assert _group_names(raw) == {-10: "Первая линия", -20: "English"}

@@ -50,7 +50,8 @@ class Routing:
     default: int
     groups: tuple[StaffGroup, ...] = ()
     default_name: str = "main"
-    escalate_to: int | None = None  # the group that takes tickets past their first-reply SLA
+    # The group that takes tickets past their first-reply SLA, or raised to urgent meanwhile.
+    escalate_to: int | None = None
 
     @property
     def chat_ids(self) -> frozenset[int]:

@@ -48,6 +48,7 @@ T = TypeVar("T")
 # An outbox row the desk carries out itself, not a Bot API method: the topic and card of a
 # new ticket (and a pin), made in the background so the customer's update never waits for them.
 OPEN_TOPIC = "OpenTopic"
+MOVES_WHILE_OPENING = 3  # attempts to give a ticket moved mid-opening its topic in a new place
 # Answers that say a call was not carried out (unlike a 5xx or a timeout, which may hide one
 # that was).
 REFUSED = (TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter)
@@ -154,8 +155,11 @@ class Desk:
         return ticket, created
 
     async def ensure_topic(self, session: AsyncSession, ticket: Ticket) -> None:
-        """Open the ticket's topic and post its card, unless done (the outbox's OPEN_TOPIC)."""
-        if ticket.card_message_id is None:
+        """Open the ticket's topic and post its card, unless done (the outbox's OPEN_TOPIC).
+        A ticket moved to another group while its topic was being opened gets one there."""
+        for _ in range(MOVES_WHILE_OPENING):
+            if ticket.card_message_id is not None:
+                return
             await self._open_topic(session, ticket, ticket.customer)
 
     def reply_expected(self, at: datetime, ticket: Ticket | None = None) -> datetime | None:
@@ -179,7 +183,7 @@ class Desk:
     ) -> None:
         with priority(Priority.OPENING):
             await self._open_topic_now(session, ticket, customer, recreated)
-        if recreated:
+        if recreated and ticket.card_message_id is not None:
             await self.bot.send_message(
                 self.group_of(ticket),
                 self.staff("staff-topic-recreated"),
@@ -214,8 +218,12 @@ class Desk:
                 log.warning("staff chat %s is not a forum: tickets go as reply chains", group)
                 self.forum[group] = False
         if thread_id != ticket.thread_id or recreated:
-            ticket.thread_id = thread_id
-            ticket.topic_shown = name if thread_id is not None else None
+            shown = name if thread_id is not None else None
+            if not await tickets.set_if_in(
+                session, ticket, group, thread_id=thread_id, topic_shown=shown
+            ):
+                await session.commit()
+                return  # moved meanwhile (/transfer): the move's farewell goes to this place
             if maybe_left and thread_id is not None:
                 log.warning("ticket %s: a topic from an unanswered attempt may be left", ticket.id)
                 # Queued with the thread id: it follows the card even if a crash comes first.
@@ -231,8 +239,12 @@ class Desk:
             parse_mode="HTML",
             reply_markup=keyboard,
         )
-        ticket.card_message_id = card.message_id
-        ticket.card_shown = card_digest(text, keyboard)
+        digest = card_digest(text, keyboard)
+        if not await tickets.set_if_in(
+            session, ticket, group, card_message_id=card.message_id, card_shown=digest
+        ):
+            await session.commit()
+            return  # moved meanwhile: this card stays behind in the old place
         events.ticket_event(
             session,
             "topic_recreated" if recreated else "topic_opened",
@@ -701,6 +713,7 @@ class Desk:
         """Move the ticket to another staff group: a new topic there with the card and the
         dialog so far; the old topic is told where it went and closed. The customer notices
         nothing; what is already queued for the ticket goes to its new place."""
+        await tickets.lock_place(session, ticket)
         old_group, old_thread, old_card = (
             self.group_of(ticket),
             ticket.thread_id,

@@ -290,7 +290,7 @@ class OutboxSender:
     async def _fail(self, session: AsyncSession, row: Outbox, reason: str) -> None:
         outbox.failed(row, reason)
         self.failed += 1
-        log.error("outbox row %s (%s) not delivered", row.id, row.method)
+        log.error("outbox row %s (%s) not delivered: %s", row.id, row.method, reason[:120])
         await self._tell_sender(session, row, reason)
 
     async def _tell_sender(self, session: AsyncSession, row: Outbox, reason: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -36,6 +36,37 @@ async def by_thread(session: AsyncSession, chat_id: int, thread_id: int) -> Tick
         .order_by(Ticket.id.desc())
         .limit(1)
     )
+
+
+async def lock_place(session: AsyncSession, ticket: Ticket) -> None:
+    """Re-read where the ticket is (group, topic, card) as committed, and hold its row until
+    the transaction ends (FOR UPDATE on PostgreSQL; SQLite has one writer at a time): a
+    move (/transfer) and a topic being opened for it never interleave."""
+    await session.refresh(
+        ticket, ["staff_chat_id", "thread_id", "card_message_id"], with_for_update=True
+    )
+
+
+async def set_if_in(session: AsyncSession, ticket: Ticket, group: int, **values: object) -> bool:
+    """Write `values` only if the ticket is still in `group` (a topic opened for it there);
+    False, and the ticket re-read, when it moved meanwhile. A ticket not placed yet (from
+    before there were several groups) is placed there."""
+    values = {"staff_chat_id": group, **values}
+    result = await session.execute(
+        update(Ticket)
+        .where(
+            Ticket.id == ticket.id,
+            or_(Ticket.staff_chat_id == group, Ticket.staff_chat_id.is_(None)),
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0):
+        for key, value in values.items():
+            set_committed_value(ticket, key, value)
+        return True
+    await session.refresh(ticket)
+    return False
 
 
 async def place_unplaced(session: AsyncSession, chat_id: int) -> int:

@@ -635,13 +635,19 @@ class TelegramEmulator:
         entities = params.get(key + "_entities" if key == "caption" else "entities") or []
         return text, list(entities)
 
-    def _reply_to(self, params: JSON) -> int | None:
-        if params.get("reply_to_message_id"):
-            return int(params["reply_to_message_id"])
+    def _reply_to(self, chat_id: int, params: JSON) -> int | None:
         reply = params.get("reply_parameters")
-        if isinstance(reply, dict) and reply.get("message_id"):
-            return int(reply["message_id"])
-        return None
+        if params.get("reply_to_message_id"):
+            target = int(params["reply_to_message_id"])
+            allow = params.get("allow_sending_without_reply")
+        elif isinstance(reply, dict) and reply.get("message_id"):
+            target = int(reply["message_id"])
+            allow = reply.get("allow_sending_without_reply")
+        else:
+            return None
+        if (chat_id, target) not in self.messages and allow in (True, "true", "True"):
+            return None  # Telegram sends it as a message that replies to nothing
+        return target
 
     def _bot_sends(self, state: ChatState, params: JSON, content: JSON) -> JSON:
         thread_id = self._thread(state, params)
@@ -656,7 +662,7 @@ class TelegramEmulator:
             self.bot_user,
             content,
             thread_id=thread_id,
-            reply_to=self._reply_to(params),
+            reply_to=self._reply_to(state.chat["id"], params),
         )
 
     # ------------------------------------------------------------ Bot API methods

@@ -19,17 +19,15 @@ from storage import tickets
 from storage.models import Ticket, TicketStatus
 
 
-def parse(args: str, names: list[str]) -> tuple[str | None, str]:
-    """The group an operator names (names may have spaces: the longest that fits wins) and
-    the reason after it."""
+def parse(args: str, names: dict[int, str]) -> tuple[int | None, str, str]:
+    """The group an operator names, any letter case (names may have spaces: the longest that
+    fits wins): its chat id, its name, and the reason after it."""
     text = args.strip()
-    for name in sorted(names, key=len, reverse=True):
-        head = text[: len(name)]
-        if head.casefold() == name.casefold() and (
-            len(text) == len(name) or text[len(name)].isspace()
-        ):
-            return name, text[len(name) :].strip()
-    return None, text
+    for chat_id, name in sorted(names.items(), key=lambda item: -len(item[1])):
+        head, rest = text[: len(name)], text[len(name) :]
+        if head.casefold() == name.casefold() and (not rest or rest[0].isspace()):
+            return chat_id, name, rest.strip()
+    return None, "", text
 
 
 async def transfer(
@@ -40,22 +38,17 @@ async def transfer(
     ticket: Ticket,
     desk: Desk,
 ) -> None:
-    names = list(desk.routing.names.values())
-    name, reason = parse(command.args or "", names)
-    group = desk.routing.by_name(name) if name else None
-    listed = ", ".join(html.escape(n) for n in names)
+    group, name, reason = parse(command.args or "", desk.routing.names)
     if group is None:
+        listed = ", ".join(html.escape(n) for n in desk.routing.names.values())
         say(message.reply(desk.staff("staff-transfer-usage", groups=listed), parse_mode="HTML"))
         return
     if ticket.status == TicketStatus.CLOSED:
         say(message.reply(desk.staff("staff-transfer-closed")))
         return
     if group == desk.group_of(ticket):
-        say(
-            message.reply(
-                desk.staff("staff-transfer-same", group=html.escape(name or "")), parse_mode="HTML"
-            )
-        )
+        same = desk.staff("staff-transfer-same", group=html.escape(name))
+        say(message.reply(same, parse_mode="HTML"))
         return
     await desk.transfer(session, ticket, group, message.from_user, reason)
 
@@ -66,14 +59,12 @@ async def transfer_button(
     await query.answer()
     if not isinstance(query.message, Message):
         return
-    groups = list(desk.routing.names)
-    current = groups.index(query.message.chat.id) if query.message.chat.id in groups else -1
+    names = desk.routing.names
+    here = list(names).index(query.message.chat.id) if query.message.chat.id in names else -1
+    picker = group_picker(callback_data.ticket, list(names.values()), here)
     say(
         query.message.answer(
-            desk.staff("staff-pick-group", ticket=callback_data.ticket),
-            reply_markup=group_picker(
-                callback_data.ticket, list(desk.routing.names.values()), current
-            ),
+            desk.staff("staff-pick-group", ticket=callback_data.ticket), reply_markup=picker
         )
     )
 

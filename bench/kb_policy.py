@@ -26,12 +26,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.policy import Thresholds, Turn, decide  # noqa: E402
+from bot.policy import Thresholds, Turn, decide, intent_articles  # noqa: E402
 from kb.importer import import_faq  # noqa: E402
 from kb.loader import load_dir  # noqa: E402
 from kb.model import Article, KnowledgeBase  # noqa: E402
 from kb.search import KBIndex, body_phrases  # noqa: E402
 from nlu.embeddings import load_embeddings  # noqa: E402
+from nlu.rasa_client import selected_articles  # noqa: E402
 from nlu.service import NLU  # noqa: E402
 
 Case = tuple[str, str, str | None]  # language, question, the right article's id (None: not covered)
@@ -143,7 +144,8 @@ def answer(
     """What the bot does with a parsed question: the article it answers, the ones it suggests."""
     intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
     matches = index.search(question, language, 3)
-    turn = Turn(intent, confidence, matches, kb.all_for_intent(intent, language))
+    own = intent_articles(kb, intent, selected_articles(parsed), language, thresholds.confident)
+    turn = Turn(intent, confidence, matches, own)
     decision = decide(turn, thresholds)
     article = decision.article.id if decision.article else None
     return article, [a.id for a in decision.suggestions]

@@ -16,6 +16,26 @@ from nlu.engine import neutral_result
 
 log = logging.getLogger(__name__)
 
+# The retrieval intent the knowledge base is exported as (kb.rasa_export): `kb/<article id>`.
+RETRIEVAL_INTENT = "kb"
+
+
+def selected_articles(parsed: dict[str, Any]) -> list[tuple[str, float]]:
+    """The articles Rasa's ResponseSelector ranks for a `kb` turn, (id, confidence) best
+    first; empty for any other result, the embedded engine's included."""
+    selector = parsed.get("response_selector")
+    if not isinstance(selector, dict) or not isinstance(selector.get(RETRIEVAL_INTENT), dict):
+        return []
+    ranking = selector[RETRIEVAL_INTENT].get("ranking")
+    prefix = f"{RETRIEVAL_INTENT}/"
+    found: list[tuple[str, float]] = []
+    for entry in ranking if isinstance(ranking, list) else []:
+        key = entry.get("intent_response_key") if isinstance(entry, dict) else None
+        confidence = entry.get("confidence") if isinstance(entry, dict) else None
+        if isinstance(key, str) and key.startswith(prefix) and isinstance(confidence, int | float):
+            found.append((key.removeprefix(prefix), float(confidence)))
+    return found
+
 
 class RasaClient:
     def __init__(

@@ -1,5 +1,6 @@
-"""The real Rasa 3.6 server (scripts/rasa-server): parsing in Russian and English, a customer
-dialog through the bot with NLU_BACKEND=rasa, and Rasa failing mid-dialog.
+"""The real Rasa 3.6 server (scripts/rasa-server): parsing in Russian and English, the KB's
+articles picked by its ResponseSelector, a customer dialog through the bot with
+NLU_BACKEND=rasa, and Rasa failing mid-dialog.
 
 The `rasa` suite, run by `pytest --suite rasa` and by CI: the first run on a machine installs
 Rasa in its own venv and trains nlu/ (several minutes); later runs reuse both (~25 s to start
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.people import Customer
-from nlu.rasa_client import RasaClient
+from nlu.rasa_client import RasaClient, selected_articles
 from tests.conftest import ROOT, Launch
 
 pytestmark = pytest.mark.rasa
@@ -29,7 +30,10 @@ SCRIPT = ROOT / "scripts" / "rasa-server"
 
 
 def run_script(command: str) -> None:
-    env = {**os.environ, "RASA_PORT": PORT}
+    # The shipped KB, its data written by this interpreter (the one with the project's packages).
+    env = {**os.environ, "RASA_PORT": PORT, "FRONTLINE_PYTHON": sys.executable}
+    env.pop("KB_DIR", None)
+    env.pop("RASA_KB", None)
     done = subprocess.run(
         [str(SCRIPT), command], env=env, timeout=1800, stderr=subprocess.PIPE, text=True
     )
@@ -75,6 +79,28 @@ async def test_rasa_understands_russian_and_english(rasa_url: str, text: str, in
         assert any(
             e["entity"] == "order_number" and e["value"] == "123456" for e in result["entities"]
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "article"),
+    [
+        ("скока идет доставка до казани", "delivery-terms"),
+        ("можно вернуть деньги за куртку", "refund-return"),
+        ("забыл пароль от личного кабинета", "account-login"),
+        ("do you ship to germany", "international"),
+        ("my promo code is not accepted", "promo-codes"),
+    ],
+)
+async def test_rasa_selects_the_kb_article_it_was_trained_on(
+    rasa_url: str, text: str, article: str
+) -> None:
+    # scripts/rasa-server trains the shipped KB as retrieval intents for the ResponseSelector.
+    client = RasaClient(rasa_url, timeout=10)
+    try:
+        result = await client.parse(text)
+    finally:
+        await client.close()
+    assert selected_articles(result)[0][0] == article
 
 
 def test_evaluate_cli_against_rasa(rasa_url: str, tmp_path: Path) -> None:

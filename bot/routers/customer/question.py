@@ -27,6 +27,7 @@ from bot.policy import (
     Thresholds,
     Turn,
     decide,
+    intent_articles,
     is_confident,
 )
 from bot.replies import Replies
@@ -41,6 +42,7 @@ from kb.model import Article
 from kb.render import markdown_to_telegram_html, split_message
 from kb.service import KnowledgeBaseService
 from nlu.categories import Categorizer, Classification, ClassificationFields
+from nlu.rasa_client import selected_articles
 from nlu.service import NLU
 from storage import contacts, events
 from storage.models import Customer
@@ -134,7 +136,13 @@ async def answer_question(
             intent,
             confidence,
             matches,
-            kb.index.kb.all_for_intent(intent, customer.language),
+            intent_articles(
+                kb.index.kb,
+                intent,
+                selected_articles(parsed),
+                customer.language,
+                settings.policy.confident,
+            ),
         ),
         Thresholds(
             confident=settings.policy.confident,

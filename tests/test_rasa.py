@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,6 +56,17 @@ def rasa_url() -> Iterator[str]:
         run_script("stop")
 
 
+async def parse(rasa_url: str, text: str) -> dict[str, Any]:
+    """The server's own answer: a failed request fails the test (no fallback result)."""
+    client = RasaClient(rasa_url, timeout=10)
+    try:
+        result = await client.parse(text)
+    finally:
+        await client.close()
+    assert client.failures == 0
+    return result
+
+
 @pytest.mark.parametrize(
     ("text", "intent", "article"),
     [
@@ -69,12 +81,7 @@ def rasa_url() -> Iterator[str]:
 async def test_rasa_understands_russian_and_english(
     rasa_url: str, text: str, intent: str, article: str
 ) -> None:
-    client = RasaClient(rasa_url, timeout=10)
-    try:
-        result = await client.parse(text)
-    finally:
-        await client.close()
-    assert client.failures == 0
+    result = await parse(rasa_url, text)
     # The intent, or the KB's retrieval intent with the intent's article selected: the KB's
     # questions are trained as `kb/<id>` beside the intents they share words with.
     ranking = [r["name"] for r in result["intent_ranking"] if r["name"] != "nlu_fallback"]
@@ -101,11 +108,7 @@ async def test_rasa_selects_the_kb_article_it_was_trained_on(
     rasa_url: str, text: str, article: str
 ) -> None:
     # scripts/rasa-server trains the shipped KB as retrieval intents for the ResponseSelector.
-    client = RasaClient(rasa_url, timeout=10)
-    try:
-        result = await client.parse(text)
-    finally:
-        await client.close()
+    result = await parse(rasa_url, text)
     assert selected_articles(result)[0][0] == article
 
 

@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from kb.importer import import_faq
 from kb.loader import load_dir
 from kb.search import KBIndex, Match
 from nlu.embeddings import SentenceEmbeddings, load_embeddings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +83,17 @@ def test_the_kb_finds_an_article_by_its_meaning(
         return matches[0].score / max(0.1, matches[1].score) if len(matches) > 1 else math.inf
 
     assert not alone or alone[0].article.id != "cruise" or lead(alone) < lead(with_vectors)
+
+
+def test_a_question_word_alone_in_common_is_not_a_suggestion(
+    tmp_path: Path, embeddings: SentenceEmbeddings
+) -> None:
+    # «сколько» ("how much") is in the balance article's question «сколько денег на счету», and
+    # the vectors put a price near money: neither makes a bitcoin price about the balance.
+    import_faq(ROOT / "tests" / "faq_sheet" / "telecom-faq.csv", tmp_path)
+    index = KBIndex(load_dir(tmp_path), embeddings)
+    suggest_threshold = 20  # kb.suggest_threshold's default
+    assert all(m.score < suggest_threshold for m in index.search("сколько стоит биткоин", "ru"))
+    balance = index.search("сколько денег осталось на счету", "ru")
+    assert balance[0].article.title == "Как проверить баланс?"
+    assert balance[0].score >= suggest_threshold

@@ -19,6 +19,7 @@ import csv
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,6 +62,25 @@ def titles(kb: KnowledgeBase) -> dict[str, str]:
     return {q: a.id for a in kb.articles for q in (a.title, *a.aliases)}
 
 
+def measure(
+    kb: KnowledgeBase,
+    design: str,
+    built: float,
+    decide: Callable[[str], tuple[str | None, list[str]]],
+) -> str:
+    """One table row: every question through `decide` (→ the article answered, suggestions)."""
+    tally = Tally()
+    started = time.perf_counter()
+    questions = cases(titles(kb))
+    for question, right in questions:
+        tally.add(right, *decide(question))
+    per = (time.perf_counter() - started) / len(questions) * 1000
+    return (
+        tally.row(f"COVID FAQ ({len(kb.articles)} articles)", design)
+        + f" {built:.1f} s | {per:.2f} ms |"
+    )
+
+
 def run_before() -> str:
     """The design before issue 16, on the same KB and questions."""
     kb = covid_kb()
@@ -68,18 +88,12 @@ def run_before() -> str:
     engine = EmbeddedEngine.train(load(DATA_DIR))
     baseline = FuzzyBaseline(kb)
     built = time.perf_counter() - started
-    tally = Tally()
-    started = time.perf_counter()
-    questions = cases(titles(kb))
-    for question, right in questions:
-        parsed = engine.parse(question)
-        intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
-        tally.add(right, *baseline.decide(intent, confidence, question, "en"))
-    per = (time.perf_counter() - started) / len(questions) * 1000
-    return (
-        tally.row(f"COVID FAQ ({len(kb.articles)} articles)", "before: rapidfuzz, intent first")
-        + f" {built:.1f} s | {per:.2f} ms |"
-    )
+
+    def decide(question: str) -> tuple[str | None, list[str]]:
+        intent = engine.parse(question)["intent"]
+        return baseline.decide(str(intent["name"]), float(intent["confidence"]), question, "en")
+
+    return measure(kb, "before: rapidfuzz, intent first", built, decide)
 
 
 def run(design: str, embeddings: SentenceEmbeddings | None, thresholds: Thresholds) -> str:
@@ -88,15 +102,11 @@ def run(design: str, embeddings: SentenceEmbeddings | None, thresholds: Threshol
     engine = EmbeddedEngine.train(load(DATA_DIR), embeddings=embeddings)
     index = KBIndex(kb, embeddings=embeddings)
     built = time.perf_counter() - started
-    tally = Tally()
-    started = time.perf_counter()
-    questions = cases(titles(kb))
-    for question, right in questions:
-        tally.add(right, *answer(engine.parse(question), question, "en", kb, index, thresholds))
-    per = (time.perf_counter() - started) / len(questions) * 1000
-    return (
-        tally.row(f"COVID FAQ ({len(kb.articles)} articles)", design)
-        + f" {built:.1f} s | {per:.2f} ms |"
+    return measure(
+        kb,
+        design,
+        built,
+        lambda question: answer(engine.parse(question), question, "en", kb, index, thresholds),
     )
 
 

@@ -89,11 +89,12 @@ def run_before() -> str:
     baseline = FuzzyBaseline(kb)
     built = time.perf_counter() - started
 
-    def decide(question: str) -> tuple[str | None, list[str]]:
-        intent = engine.parse(question)["intent"]
-        return baseline.decide(str(intent["name"]), float(intent["confidence"]), question, "en")
-
-    return measure(kb, "before: rapidfuzz, intent first", built, decide)
+    return measure(
+        kb,
+        "before: rapidfuzz, intent first",
+        built,
+        lambda question: baseline.decide(engine.parse(question), question, "en"),
+    )
 
 
 def run(design: str, embeddings: SentenceEmbeddings | None, thresholds: Thresholds) -> str:

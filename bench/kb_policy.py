@@ -225,8 +225,9 @@ class FuzzyBaseline:
         return sorted(best.values(), key=lambda m: -m[1])[:3]
 
     def decide(
-        self, intent: str, confidence: float, text: str, language: str
+        self, parsed: dict[str, Any], text: str, language: str
     ) -> tuple[str | None, list[str]]:
+        intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
         matches = self.search(text, language)
         confident = confidence >= 0.5 and intent not in ("out_of_scope", "nlu_fallback")
         if confident and intent in ("talk_to_operator", "order_status", "callback_request"):
@@ -259,9 +260,7 @@ async def run(name: str, directory: Path, cases: list[Case], nlu: NLU, dense_nlu
         for (_, parser, index, thresholds), tally in zip(designs, new, strict=True):
             parsed = await parser.parse(question)
             tally.add(right, *answer(parsed, question, language, kb, index, thresholds))
-        parsed = await nlu.parse(question)
-        intent, confidence = str(parsed["intent"]["name"]), float(parsed["intent"]["confidence"])
-        old.add(right, *baseline.decide(intent, confidence, question, language))
+        old.add(right, *baseline.decide(await nlu.parse(question), question, language))
     return [old.row(name, "before: rapidfuzz, intent first")] + [
         tally.row(name, design) for (design, *_), tally in zip(designs, new, strict=True)
     ]

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bot.config import KBSettings
 from kb.importer import import_faq
 from kb.loader import load_dir
 from kb.search import KBIndex, Match
@@ -92,7 +93,7 @@ def test_a_question_word_alone_in_common_is_not_a_suggestion(
     # the vectors put a price near money: neither makes a bitcoin price about the balance.
     import_faq(ROOT / "tests" / "faq_sheet" / "telecom-faq.csv", tmp_path)
     index = KBIndex(load_dir(tmp_path), embeddings)
-    suggest_threshold = 20  # kb.suggest_threshold's default
+    suggest_threshold = KBSettings().suggest_threshold  # the bot's default
     assert all(m.score < suggest_threshold for m in index.search("сколько стоит биткоин", "ru"))
     balance = index.search("сколько денег осталось на счету", "ru")
     assert balance[0].article.title == "Как проверить баланс?"
